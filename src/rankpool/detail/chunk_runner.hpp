@@ -1,0 +1,126 @@
+#pragma once
+/// Runs one chunk's items on the rank's OpenMP threads, for a concrete task type.
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <optional>
+#include <type_traits>
+#include <vector>
+
+#include "rankpool/detail/task_table.hpp"
+#include "rankpool/detail/wire.hpp"
+
+namespace rankpool::detail {
+
+inline double seconds_since(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+template <class Result, class Arg, class Fn>
+class typed_chunk_runner {
+ public:
+  explicit typed_chunk_runner(Fn fn) : fn_(std::move(fn)) {}
+
+  void operator()(const chunk_input& in, chunk_output& out, const exec_context& ctx) const {
+    const std::uint32_t n = in.count;
+    const int threads = std::max(1, std::min<int>(ctx.threads, static_cast<int>(n)));
+    out.threads_used = static_cast<std::uint32_t>(threads);
+    out.failed = 0;
+    out.failed_flags.clear();
+    out.errors.clear();
+    out.body.clear();
+    if (in.reduction) {
+      run_reduction(in, out, ctx, threads);
+    } else if constexpr (codec<Result>::fixed_size) {
+      out.layout = fixed_results;
+      out.item_bytes = sizeof(Result);
+      out.body.resize(std::size_t{n} * sizeof(Result));
+      char* base = out.body.data();
+      out.busy_seconds = for_each_item(in, out, ctx, threads, [&](std::uint32_t i, Result&& r) {
+        codec<Result>::encode_at(r, base + std::size_t{i} * sizeof(Result));
+      });
+    } else {
+      out.layout = variable_results;
+      out.item_bytes = 0;
+      std::vector<byte_buffer> items(n);
+      out.busy_seconds = for_each_item(in, out, ctx, threads,
+                                       [&](std::uint32_t i, Result&& r) { codec<Result>::encode(r, items[i]); });
+      wire_writer w(out.body);
+      std::uint64_t offset = 0;
+      w.put(offset);
+      for (const auto& item : items) w.put(offset += item.size());
+      for (const auto& item : items) w.put_bytes(item.data(), item.size());
+    }
+  }
+
+ private:
+  Result call(const chunk_input& in, std::uint32_t i) const {
+    using input_type = std::decay_t<Arg>;
+    if constexpr (std::is_integral_v<input_type>) {
+      if (!in.has_inputs) return fn_(static_cast<input_type>(in.index_base + in.first + i));
+    }
+    if (!in.has_inputs) throw error("rankpool: an index-range chunk reached a task that takes a non-integer input");
+    return fn_(codec<input_type>::decode(in.input(i)));
+  }
+
+  /// Calls the task for every item; sink(i, result) stores a success. Returns busy thread-seconds.
+  template <class Sink>
+  double for_each_item(const chunk_input& in, chunk_output& out, const exec_context& ctx, int threads,
+                       Sink&& sink) const {
+    const std::uint32_t n = in.count;
+    const auto grain = static_cast<int>(std::max<std::uint32_t>(1, n / (static_cast<std::uint32_t>(threads) * 16)));
+    double busy = 0;
+#pragma omp parallel num_threads(threads) if (threads > 1) reduction(+ : busy)
+    {
+      const auto started = std::chrono::steady_clock::now();
+#pragma omp for schedule(dynamic, grain) nowait
+      for (std::int64_t item = 0; item < static_cast<std::int64_t>(n); ++item) {
+        const auto i = static_cast<std::uint32_t>(item);
+        try {
+          sink(i, call(in, i));
+        } catch (const std::exception& e) {
+          record_failure(out, n, i, ctx.where + ": " + e.what());
+        } catch (...) {
+          record_failure(out, n, i, ctx.where + ": unknown exception");
+        }
+      }
+      busy += seconds_since(started);
+    }
+    return busy;
+  }
+
+  void run_reduction(const chunk_input& in, chunk_output& out, const exec_context& ctx, int threads) const {
+    if (in.reduction->type != typeid(Result))
+      throw error("reduction '" + in.reduction->name + "' does not fold this task's result type");
+    const auto& op = *static_cast<const std::function<Result(const Result&, const Result&)>*>(in.reduction->op.get());
+    std::vector<std::optional<Result>> partial(static_cast<std::size_t>(threads));
+    out.busy_seconds = for_each_item(in, out, ctx, threads, [&](std::uint32_t, Result&& r) {
+      auto& mine = partial[static_cast<std::size_t>(omp_get_thread_num())];
+      mine = mine ? op(*mine, r) : std::move(r);
+    });
+    std::optional<Result> total;
+    for (auto& p : partial)
+      if (p) total = total ? op(*total, *p) : std::move(*p);
+    out.layout = reduced_result;
+    out.item_bytes = 0;
+    wire_writer w(out.body);
+    w.put(static_cast<std::uint32_t>(total.has_value()));
+    if (total) codec<Result>::encode(*total, out.body);
+  }
+
+  static void record_failure(chunk_output& out, std::uint32_t n, std::uint32_t i, std::string message) {
+#pragma omp critical(rankpool_chunk_failure)
+    {
+      if (out.failed_flags.empty()) out.failed_flags.assign(n, 0);
+      out.failed_flags[i] = 1;
+      ++out.failed;
+      out.errors.emplace_back(i, std::move(message));
+    }
+  }
+
+  Fn fn_;
+};
+
+}  // namespace rankpool::detail

@@ -1,0 +1,24 @@
+#pragma once
+/// Turning a chunk message into a result message: the one code path every rank
+/// (rank 0's local executor included) runs chunks through.
+#include <chrono>
+
+#include "rankpool/detail/task_table.hpp"
+#include "rankpool/detail/wire.hpp"
+
+namespace rankpool::detail {
+
+struct executor_identity {
+  std::uint32_t rank = 0;
+  exec_context context;
+  std::chrono::steady_clock::time_point epoch;  ///< aligned across ranks by a barrier at start
+};
+
+/// Runs the chunk in `message` and writes the reply into `reply` (cleared first).
+void execute_chunk(const task_table& table, byte_view message, byte_buffer& reply, const executor_identity& self,
+                   chunk_output& scratch);
+
+/// Encodes a chunk descriptor; `encode_inputs` appends offsets and input bytes when has_inputs.
+void write_chunk_header(byte_buffer& out, const chunk_header& header);
+
+}  // namespace rankpool::detail

@@ -1,0 +1,393 @@
+#include "rankpool/detail/scheduler.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+
+#include "rankpool/detail/mpi_check.hpp"
+#include "rankpool/detail/wire.hpp"
+
+namespace rankpool::detail {
+
+struct scheduler::batch {
+  std::uint64_t id = 0;
+  batch_spec spec;
+  chunk_sizer sizer;
+  std::uint64_t next = 0;                                    ///< first item never dispatched
+  std::deque<std::pair<std::uint64_t, std::uint32_t>> retry;  ///< (item, attempt)
+  std::unordered_map<std::uint64_t, std::uint32_t> attempts;  ///< items that failed at least once
+  std::uint64_t chunks_in_flight = 0;
+  std::uint64_t settled = 0;  ///< items with a final state
+  bool cancelled = false;
+  bool finished = false;
+
+  batch(std::uint64_t batch_id, batch_spec s, int total_threads)
+      : id(batch_id), spec(std::move(s)), sizer(spec.policy, total_threads) {}
+  bool has_work() const { return !cancelled && (!retry.empty() || next < spec.count); }
+};
+
+scheduler::scheduler(const environment& env, const task_table& table, scheduler_options options)
+    : env_(env), table_(table), options_(std::move(options)) {
+  executor_load_.assign(static_cast<std::size_t>(env_.size()), 0);
+  total_threads_ = 0;
+  for (int t : options_.worker_threads) total_threads_ += std::max(1, t);
+  local_thread_ = std::thread([this] { local_executor_loop(); });
+  scheduler_thread_ = std::thread([this] {
+    try {
+      loop();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "rankpool: fatal error in rank 0's scheduler: %s\n", e.what());
+      env_.abort(1);
+    }
+  });
+}
+
+scheduler::~scheduler() {
+  if (scheduler_thread_.joinable()) {
+    cancel_all();
+    shutdown();
+  }
+}
+
+std::uint64_t scheduler::submit(batch_spec spec) {
+  std::lock_guard lock(request_mutex_);
+  const std::uint64_t id = next_batch_id_++;
+  new_batches_.emplace_back(id, std::move(spec));
+  requests_pending_ = true;
+  wake_.notify_one();
+  return id;
+}
+
+void scheduler::cancel(std::uint64_t batch_id) {
+  std::lock_guard lock(request_mutex_);
+  cancels_.push_back(batch_id);
+  requests_pending_ = true;
+  wake_.notify_one();
+}
+
+void scheduler::cancel_all() {
+  std::lock_guard lock(request_mutex_);
+  cancel_everything_ = true;
+  requests_pending_ = true;
+  wake_.notify_one();
+}
+
+void scheduler::shutdown() {
+  {
+    std::lock_guard lock(request_mutex_);
+    shutdown_requested_ = true;
+    requests_pending_ = true;
+    wake_.notify_one();
+  }
+  if (scheduler_thread_.joinable()) scheduler_thread_.join();
+}
+
+bool scheduler::next_completion(completion& out, bool block) {
+  std::unique_lock lock(completion_mutex_);
+  if (block) completion_ready_.wait(lock, [this] { return !completions_.empty(); });
+  if (completions_.empty()) return false;
+  out = std::move(completions_.front());
+  completions_.pop_front();
+  return true;
+}
+
+void scheduler::push_completion(completion c) {
+  {
+    std::lock_guard lock(completion_mutex_);
+    completions_.push_back(std::move(c));
+  }
+  completion_ready_.notify_one();
+}
+
+bool scheduler::all_done() const { return in_flight_.empty() && batches_.empty(); }
+
+void scheduler::loop() {
+  int idle_rounds = 0;
+  bool stopping = false;
+  while (true) {
+    bool progressed = take_requests();
+    progressed |= receive_results();
+    progressed |= dispatch();
+    progressed |= complete_sends();
+    {
+      std::lock_guard lock(request_mutex_);
+      stopping = shutdown_requested_;
+    }
+    if (stopping && all_done()) break;
+    if (progressed) {
+      idle_rounds = 0;
+    } else {
+      idle_wait(++idle_rounds);
+    }
+  }
+  // Every executor is idle now: tell the workers to leave their serve loop.
+  for (int rank = 1; rank < env_.size(); ++rank)
+    mpi_check(MPI_Send(nullptr, 0, MPI_BYTE, rank, static_cast<int>(tag::stop), env_.comm()), "MPI_Send(stop)");
+  while (!sends_.empty()) complete_sends();
+  {
+    std::lock_guard lock(local_mutex_);
+    local_stop_ = true;
+  }
+  local_wake_.notify_one();
+  local_thread_.join();
+}
+
+void scheduler::idle_wait(int idle_rounds) {
+  // Spin briefly (a reply is often microseconds away), then back off to at most
+  // 1 ms so an idle rank 0 leaves its core to the local executor.
+  if (idle_rounds < 64) return;
+  const auto wait = std::chrono::microseconds(std::min(1000, 1 << std::min(10, (idle_rounds - 64) / 8 + 3)));
+  std::unique_lock lock(request_mutex_);
+  wake_.wait_for(lock, wait, [this] { return requests_pending_.load() || local_replies_pending_.load(); });
+}
+
+bool scheduler::take_requests() {
+  if (!requests_pending_.load(std::memory_order_acquire)) return false;
+  std::vector<std::pair<std::uint64_t, batch_spec>> added;
+  std::vector<std::uint64_t> cancelled;
+  bool everything = false;
+  {
+    std::lock_guard lock(request_mutex_);
+    added.swap(new_batches_);
+    cancelled.swap(cancels_);
+    everything = cancel_everything_;
+    cancel_everything_ = false;
+    requests_pending_ = false;
+  }
+  for (auto& [id, spec] : added) {
+    auto b = std::make_unique<batch>(id, std::move(spec), total_threads_);
+    batch_order_.push_back(id);
+    auto& ref = *b;
+    batches_.emplace(id, std::move(b));
+    finish_batch_if_done(ref);  // an empty batch finishes at once
+  }
+  auto cancel_one = [this](batch& b) {
+    b.cancelled = true;
+    b.retry.clear();
+    finish_batch_if_done(b);
+  };
+  for (auto id : cancelled)
+    if (auto it = batches_.find(id); it != batches_.end()) cancel_one(*it->second);
+  if (everything) {
+    std::vector<batch*> all;
+    for (auto& [id, b] : batches_) all.push_back(b.get());
+    for (auto* b : all) cancel_one(*b);
+  }
+  return true;
+}
+
+void scheduler::finish_batch_if_done(batch& b) {
+  if (b.finished || b.has_work() || b.chunks_in_flight > 0) return;
+  b.finished = true;
+  completion c;
+  c.what = completion::kind::batch_finished;
+  c.batch_id = b.id;
+  c.cancelled = b.spec.count - b.settled;
+  push_completion(std::move(c));
+  batch_order_.erase(std::find(batch_order_.begin(), batch_order_.end(), b.id));
+  batches_.erase(b.id);
+}
+
+bool scheduler::make_chunk(int rank, byte_buffer& out) {
+  for (auto id : batch_order_) {
+    batch& b = *batches_.at(id);
+    if (!b.has_work()) continue;
+    chunk_header header{};
+    header.chunk_id = next_chunk_id_++;
+    header.task_id = b.spec.task_id;
+    header.reduction_id = b.spec.reduction_id;
+    header.index_base = b.spec.index_base;
+    header.has_inputs = b.spec.encode_inputs ? 1 : 0;
+    std::uint32_t attempt = 1;
+    if (!b.retry.empty()) {
+      std::tie(header.first, attempt) = b.retry.front();
+      b.retry.pop_front();
+      header.count = 1;
+    } else {
+      header.first = b.next;
+      header.count = b.sizer.next(b.spec.count - b.next, options_.worker_threads[static_cast<std::size_t>(rank)]);
+      b.next += header.count;
+    }
+    write_chunk_header(out, header);
+    if (b.spec.encode_inputs) b.spec.encode_inputs(header.first, header.count, out);
+    in_flight_.emplace(header.chunk_id, in_flight{b.id, header.first, header.count, attempt, rank});
+    ++b.chunks_in_flight;
+    return true;
+  }
+  return false;
+}
+
+bool scheduler::dispatch() {
+  bool progressed = false;
+  const int ranks = env_.size();
+  // Round robin over executors so no rank is always served last.
+  for (int step = 0; step < ranks; ++step) {
+    const int rank = (next_rank_ + step) % ranks;
+    auto& load = executor_load_[static_cast<std::size_t>(rank)];
+    while (load < options_.prefetch) {
+      byte_buffer buffer;
+      if (!spare_buffers_.empty()) {
+        buffer = std::move(spare_buffers_.back());
+        spare_buffers_.pop_back();
+      }
+      if (!make_chunk(rank, buffer)) {
+        spare_buffers_.push_back(std::move(buffer));
+        next_rank_ = (rank + 1) % ranks;
+        return progressed;
+      }
+      ++load;
+      progressed = true;
+      if (rank == 0) {
+        {
+          std::lock_guard lock(local_mutex_);
+          local_queue_.push_back(std::move(buffer));
+        }
+        local_wake_.notify_one();
+      } else {
+        auto& send = sends_.emplace_back(pending_send{MPI_REQUEST_NULL, std::move(buffer)});
+        mpi_check(MPI_Isend(send.bytes.data(), static_cast<int>(send.bytes.size()), MPI_BYTE, rank,
+                            static_cast<int>(tag::chunk), env_.comm(), &send.request),
+                  "MPI_Isend(chunk)");
+      }
+    }
+  }
+  next_rank_ = (next_rank_ + 1) % ranks;
+  return progressed;
+}
+
+bool scheduler::complete_sends() {
+  bool progressed = false;
+  for (auto it = sends_.begin(); it != sends_.end();) {
+    int done = 0;
+    mpi_check(MPI_Test(&it->request, &done, MPI_STATUS_IGNORE), "MPI_Test(chunk send)");
+    if (!done) {
+      ++it;
+      continue;
+    }
+    if (spare_buffers_.size() < 64) spare_buffers_.push_back(std::move(it->bytes));
+    it = sends_.erase(it);
+    progressed = true;
+  }
+  return progressed;
+}
+
+bool scheduler::receive_results() {
+  bool progressed = false;
+  if (local_replies_pending_.load(std::memory_order_acquire)) {
+    std::deque<byte_buffer> replies;
+    {
+      std::lock_guard lock(local_mutex_);
+      replies.swap(local_replies_);
+      local_replies_pending_ = false;
+    }
+    for (auto& reply : replies) handle_result(std::move(reply));
+    progressed = !replies.empty();
+  }
+  if (env_.size() == 1) return progressed;
+  for (int received = 0; received < 64; ++received) {
+    int flag = 0;
+    MPI_Status status;
+    mpi_check(MPI_Iprobe(MPI_ANY_SOURCE, static_cast<int>(tag::result), env_.comm(), &flag, &status),
+              "MPI_Iprobe(result)");
+    if (!flag) break;
+    int bytes = 0;
+    mpi_check(MPI_Get_count(&status, MPI_BYTE, &bytes), "MPI_Get_count(result)");
+    byte_buffer message(static_cast<std::size_t>(bytes));
+    mpi_check(MPI_Recv(message.data(), bytes, MPI_BYTE, status.MPI_SOURCE, static_cast<int>(tag::result),
+                       env_.comm(), MPI_STATUS_IGNORE),
+              "MPI_Recv(result)");
+    handle_result(std::move(message));
+    progressed = true;
+  }
+  return progressed;
+}
+
+void scheduler::handle_result(byte_buffer message) {
+  wire_reader reader(message);
+  completion c;
+  c.header = reader.get<result_header>();
+  auto flight = in_flight_.find(c.header.chunk_id);
+  if (flight == in_flight_.end())
+    throw error("rankpool: result for unknown chunk " + std::to_string(c.header.chunk_id));
+  const in_flight chunk = flight->second;
+  in_flight_.erase(flight);
+  --executor_load_[static_cast<std::size_t>(chunk.rank)];
+
+  c.batch_id = chunk.batch_id;
+  c.first = chunk.first;
+  c.count = chunk.count;
+  c.attempt = chunk.attempt;
+  std::vector<std::pair<std::uint32_t, std::string>> errors;
+  if (c.header.failed > 0) {
+    auto flags = reader.take(chunk.count);
+    c.states.assign(flags.begin(), flags.end());
+    for (std::uint32_t e = 0; e < c.header.failed; ++e) {
+      const auto item = reader.get<std::uint32_t>();
+      const auto length = reader.get<std::uint32_t>();
+      auto text = reader.take(length);
+      errors.emplace_back(item, std::string(text.data(), text.size()));
+    }
+  }
+  c.body_offset = message.size() - reader.rest().size();
+
+  auto it = batches_.find(chunk.batch_id);
+  batch* b = it == batches_.end() ? nullptr : it->second.get();
+  if (!b) throw error("rankpool: result for a batch that already finished");
+  --b->chunks_in_flight;
+  b->sizer.observe(chunk.count, c.header.busy_seconds);
+
+  // Failed items go back in the queue while attempts remain; only final failures reach the driver.
+  for (auto& [item, text] : errors) {
+    const std::uint64_t index = chunk.first + item;
+    const std::uint32_t attempts = chunk.attempt;
+    if (!b->cancelled && static_cast<int>(attempts) <= b->spec.retries) {
+      c.states[item] = item_retrying;
+      b->retry.emplace_back(index, attempts + 1);
+    } else {
+      c.errors.emplace_back(item, std::move(text));
+    }
+  }
+  std::uint64_t final_items = chunk.count;
+  if (!c.states.empty())
+    final_items -= static_cast<std::uint64_t>(std::count(c.states.begin(), c.states.end(), item_retrying));
+  b->settled += final_items;
+  if (!c.errors.empty() && b->spec.abort_on_error) {
+    b->cancelled = true;
+    b->retry.clear();
+  }
+  c.message = std::move(message);
+  push_completion(std::move(c));
+  finish_batch_if_done(*b);
+}
+
+void scheduler::local_executor_loop() {
+  chunk_output scratch;
+  byte_buffer reply;
+  while (true) {
+    byte_buffer message;
+    {
+      std::unique_lock lock(local_mutex_);
+      local_wake_.wait(lock, [this] { return local_stop_ || !local_queue_.empty(); });
+      if (local_queue_.empty()) return;
+      message = std::move(local_queue_.front());
+      local_queue_.pop_front();
+    }
+    try {
+      execute_chunk(table_, message, reply, options_.local_identity, scratch);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "rankpool: fatal error in rank 0's executor: %s\n", e.what());
+      env_.abort(1);
+    }
+    {
+      std::lock_guard lock(local_mutex_);
+      local_replies_.push_back(std::move(reply));
+      reply = std::move(message);  // reuse the chunk's allocation for the next reply
+      local_replies_pending_ = true;
+    }
+    // Wake the scheduler if it is backing off.
+    { std::lock_guard lock(request_mutex_); }
+    wake_.notify_one();
+  }
+}
+
+}  // namespace rankpool::detail

@@ -1,0 +1,88 @@
+#include "rankpool/environment.hpp"
+
+#include <sched.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/mpi/environment.hpp>
+#include <cstdlib>
+#include <set>
+#include <thread>
+
+#include "rankpool/detail/mpi_check.hpp"
+
+namespace rankpool {
+namespace {
+
+int positive_env(const char* name) {
+  const char* text = std::getenv(name);
+  if (!text || !*text) return 0;
+  char* end = nullptr;
+  long value = std::strtol(text, &end, 10);
+  return (*end == '\0' && value > 0 && value < 1 << 16) ? static_cast<int>(value) : 0;
+}
+
+std::string local_host() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0) return "unknown-host";
+  return name;
+}
+
+}  // namespace
+
+std::string describe_rank(int rank, int size, const std::string& host) {
+  return "Worker " + std::to_string(rank) + " of " + std::to_string(size) + " on " + host;
+}
+
+environment::environment(int& argc, char**& argv) {
+  int initialized = 0;
+  detail::mpi_check(MPI_Initialized(&initialized), "MPI_Initialized");
+  if (!initialized) {
+    mpi_ = std::make_unique<boost::mpi::environment>(argc, argv, boost::mpi::threading::serialized,
+                                                     /*abort_on_exception=*/true);
+  }
+  detail::mpi_check(MPI_Query_thread(&thread_level_), "MPI_Query_thread");
+  detail::mpi_check(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
+  detail::mpi_check(MPI_Comm_dup(MPI_COMM_WORLD, &comm_), "MPI_Comm_dup");
+  detail::mpi_check(MPI_Comm_rank(comm_, &rank_), "MPI_Comm_rank");
+  detail::mpi_check(MPI_Comm_size(comm_, &size_), "MPI_Comm_size");
+
+  MPI_Comm node_comm = MPI_COMM_NULL;
+  detail::mpi_check(MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node_comm),
+                    "MPI_Comm_split_type");
+  detail::mpi_check(MPI_Comm_size(node_comm, &ranks_on_node_), "MPI_Comm_size");
+  detail::mpi_check(MPI_Comm_free(&node_comm), "MPI_Comm_free");
+
+  host_ = local_host();
+  constexpr int name_width = 256;
+  std::string mine(name_width, '\0');
+  std::copy_n(host_.begin(), std::min<std::size_t>(host_.size(), name_width - 1), mine.begin());
+  std::string all(static_cast<std::size_t>(name_width) * static_cast<std::size_t>(size_), '\0');
+  detail::mpi_check(MPI_Allgather(mine.data(), name_width, MPI_CHAR, all.data(), name_width, MPI_CHAR, comm_),
+                    "MPI_Allgather");
+  for (int r = 0; r < size_; ++r) hosts_.emplace_back(all.c_str() + static_cast<std::size_t>(r) * name_width);
+  node_count_ = static_cast<int>(std::set<std::string>(hosts_.begin(), hosts_.end()).size());
+}
+
+environment::~environment() {
+  if (comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);
+}
+
+int environment::default_threads() const {
+  if (int n = positive_env("OMP_NUM_THREADS")) return n;
+  if (int n = positive_env("SLURM_CPUS_PER_TASK")) return n;
+  // A launcher that bound this rank to a set of cores already divided the node.
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  int node_cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (sched_getaffinity(0, sizeof allowed, &allowed) == 0 && CPU_COUNT(&allowed) < node_cores)
+    return std::max(1, CPU_COUNT(&allowed));
+  return std::max(1, node_cores / std::max(1, ranks_on_node_));
+}
+
+void environment::abort(int exit_code) const noexcept {
+  MPI_Abort(comm_ != MPI_COMM_NULL ? comm_ : MPI_COMM_WORLD, exit_code);
+  std::_Exit(exit_code);
+}
+
+}  // namespace rankpool

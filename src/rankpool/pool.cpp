@@ -1,0 +1,139 @@
+#include "rankpool/pool.hpp"
+
+#include <cstdio>
+
+#include "rankpool/detail/mpi_check.hpp"
+
+namespace rankpool {
+
+namespace detail {
+void pool_progress(pool& p, bool block) { p.poll(block); }
+
+void throw_batch_failure(const batch_state& state) {
+  if (state.failures.empty())
+    throw task_error(0, std::to_string(state.cancelled) + " of " + std::to_string(state.count) +
+                            " tasks were cancelled before they ran");
+  const task_failure* first = &state.failures.front();
+  for (const auto& f : state.failures)
+    if (f.index < first->index) first = &f;
+  std::string message = "task " + std::to_string(first->index) + " failed";
+  if (first->attempts > 1) message += " after " + std::to_string(first->attempts) + " attempts";
+  message += ": " + first->message;
+  if (state.failures.size() > 1) message += " (and " + std::to_string(state.failures.size() - 1) + " more)";
+  throw task_error(first->index, message);
+}
+}  // namespace detail
+
+pool::pool(environment& env, pool_options options) : env_(env), options_(std::move(options)) {
+  threads_ = options_.threads > 0 ? options_.threads : env_.default_threads();
+  if (options_.prefetch < 1) throw usage_error("pool: prefetch must be at least 1");
+  if (options_.retries < 0) throw usage_error("pool: retries must not be negative");
+}
+
+pool::~pool() = default;
+
+void pool::handshake() {
+  std::uint64_t fingerprint = table_.fingerprint();
+  std::uint64_t root_fingerprint = fingerprint;
+  detail::mpi_check(MPI_Bcast(&root_fingerprint, 1, MPI_UINT64_T, 0, env_.comm()), "MPI_Bcast(task table)");
+  int mismatch = fingerprint != root_fingerprint ? 1 : 0;
+  int any_mismatch = 0;
+  detail::mpi_check(MPI_Allreduce(&mismatch, &any_mismatch, 1, MPI_INT, MPI_MAX, env_.comm()),
+                    "MPI_Allreduce(task table)");
+  if (any_mismatch)
+    throw error("rankpool: ranks defined different tasks; define the same tasks in the same order on every rank");
+
+  threads_by_rank_.assign(static_cast<std::size_t>(env_.size()), 0);
+  detail::mpi_check(MPI_Allgather(&threads_, 1, MPI_INT, threads_by_rank_.data(), 1, MPI_INT, env_.comm()),
+                    "MPI_Allgather(threads)");
+  identity_.rank = static_cast<std::uint32_t>(env_.rank());
+  identity_.context.threads = threads_;
+  identity_.context.where = describe_rank(env_.rank(), env_.size(), env_.host());
+  detail::mpi_check(MPI_Barrier(env_.comm()), "MPI_Barrier(start)");
+  identity_.epoch = std::chrono::steady_clock::now();
+}
+
+void pool::run(const std::function<void()>& driver) {
+  if (driving_) throw error("pool::run: already running");
+  handshake();
+  busy_seconds_ = 0;
+  if (!env_.is_root()) {
+    try {
+      detail::serve(env_, table_, identity_);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "rankpool: %s: fatal: %s\n", identity_.context.where.c_str(), e.what());
+      env_.abort(1);
+    }
+    return;
+  }
+  detail::scheduler_options sched;
+  sched.local_threads = threads_;
+  sched.prefetch = options_.prefetch;
+  sched.worker_threads = threads_by_rank_;
+  sched.local_identity = identity_;
+  scheduler_ = std::make_unique<detail::scheduler>(env_, table_, std::move(sched));
+  driving_ = true;
+  std::exception_ptr failure;
+  try {
+    driver();
+  } catch (...) {
+    failure = std::current_exception();
+    scheduler_->cancel_all();
+  }
+  // Drain: every chunk in flight comes back and is accounted for before the workers stop.
+  while (!active_.empty()) {
+    try {
+      poll(true);
+    } catch (...) {
+      if (!failure) failure = std::current_exception();
+      scheduler_->cancel_all();
+    }
+  }
+  scheduler_->shutdown();
+  scheduler_.reset();
+  driving_ = false;
+  if (failure) std::rethrow_exception(failure);
+}
+
+void pool::require_driver(const char* what) const {
+  if (!driving_) throw error(std::string("pool::") + what + ": call it from the driver inside pool::run on rank 0");
+}
+
+void pool::submit_batch(detail::batch_spec spec, std::shared_ptr<detail::batch_state> state) {
+  require_driver("map/submit");
+  const auto id = scheduler_->submit(std::move(spec));
+  active_.emplace(id, std::move(state));
+}
+
+void pool::poll(bool block) {
+  require_driver("poll");
+  detail::completion c;
+  bool waited = false;
+  while (scheduler_->next_completion(c, block && !waited)) {
+    waited = true;
+    auto it = active_.find(c.batch_id);
+    if (it == active_.end()) continue;
+    auto state = it->second;
+    if (c.what == detail::completion::kind::batch_finished) {
+      state->cancelled = c.cancelled;
+      state->finished = true;
+      active_.erase(it);
+      if (state->on_finished) state->on_finished();
+      continue;
+    }
+    std::uint64_t retrying = 0;
+    for (auto s : c.states) retrying += s == detail::item_retrying;
+    const std::uint64_t failed = c.errors.size();
+    state->failed += failed;
+    state->succeeded += c.count - failed - retrying;
+    for (auto& [item, message] : c.errors) state->failures.push_back({c.first + item, message, c.attempt});
+    busy_seconds_ += c.header.busy_seconds;
+    if (state->on_chunk) state->on_chunk(c);
+    if (chunk_observer_)
+      chunk_observer_(chunk_record{c.batch_id, c.first, c.count, c.header.rank, c.header.threads_used,
+                                   static_cast<std::uint32_t>(failed), c.attempt, c.header.start_seconds,
+                                   c.header.end_seconds, c.header.busy_seconds});
+  }
+}
+
+}  // namespace rankpool

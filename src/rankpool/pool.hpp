@@ -1,0 +1,269 @@
+#pragma once
+/// rankpool::pool: map / submit / map_reduce over every core of every rank.
+///
+///   rankpool::environment env(argc, argv);
+///   rankpool::pool pool(env);
+///   auto square = pool.define_task("square", [](int x) { return x * x; });
+///   pool.run([&] { auto squares = pool.map(square, std::vector<int>{1, 2, 3}); });
+///
+/// Every rank builds the same pool and defines the same tasks in the same order;
+/// run() executes the driver on rank 0 while the other ranks serve chunks, and
+/// returns on every rank once the driver has returned and all work is drained.
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <unordered_map>
+#include <vector>
+
+#include "rankpool/chunking.hpp"
+#include "rankpool/detail/batch_state.hpp"
+#include "rankpool/detail/chunk_runner.hpp"
+#include "rankpool/detail/scheduler.hpp"
+#include "rankpool/environment.hpp"
+#include "rankpool/future.hpp"
+#include "rankpool/task.hpp"
+
+namespace rankpool {
+
+/// What a batch does once a task has failed every attempt.
+enum class error_policy {
+  abort,     ///< hand out no more chunks of the batch; get() throws
+  keep_going ///< run everything else; failures are recorded ("continue" in job files)
+};
+
+struct pool_options {
+  chunk_policy chunking = chunk_policy::automatic();
+  int threads = 0;   ///< OpenMP threads per rank; 0 = environment::default_threads()
+  int prefetch = 2;  ///< chunks kept queued at each executor (running one included)
+  int retries = 0;   ///< extra attempts for a task that threw
+  error_policy on_error = error_policy::abort;
+};
+
+/// Per-call overrides of the pool's defaults.
+struct call_options {
+  std::optional<chunk_policy> chunking;
+  std::optional<int> retries;
+  std::optional<error_policy> on_error;
+};
+
+/// One chunk of the run's timeline (times in seconds since the pool started).
+struct chunk_record {
+  std::uint64_t batch = 0;
+  std::uint64_t first = 0;
+  std::uint32_t count = 0;
+  std::uint32_t rank = 0;
+  std::uint32_t threads = 0;
+  std::uint32_t failed = 0;
+  std::uint32_t attempt = 1;
+  double start = 0;
+  double end = 0;
+  double busy = 0;
+};
+
+/// Outcome counts of a streamed batch.
+struct batch_summary {
+  std::uint64_t total = 0;
+  std::uint64_t succeeded = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t cancelled = 0;
+};
+
+namespace detail {
+template <class F>
+struct callable_traits : callable_traits<decltype(&F::operator())> {};
+template <class C, class R, class A>
+struct callable_traits<R (C::*)(A) const> {
+  using result = R;
+  using argument = std::decay_t<A>;
+};
+template <class C, class R, class A>
+struct callable_traits<R (C::*)(A)> : callable_traits<R (C::*)(A) const> {};
+template <class R, class A>
+struct callable_traits<R (*)(A)> {
+  using result = R;
+  using argument = std::decay_t<A>;
+};
+}  // namespace detail
+
+class pool {
+ public:
+  explicit pool(environment& env, pool_options options = {});
+  ~pool();
+  pool(const pool&) = delete;
+  pool& operator=(const pool&) = delete;
+
+  /// Registers `fn` (one argument, one result) under `name`. Call on every rank, same order.
+  template <class F>
+  auto define_task(std::string name, F fn) {
+    using traits = detail::callable_traits<std::decay_t<F>>;
+    using R = typename traits::result;
+    using A = typename traits::argument;
+    static_assert(!std::is_void_v<R>, "a task returns a value (return a status code or empty struct)");
+    detail::task_entry entry{name, detail::typed_chunk_runner<R, A, std::decay_t<F>>(std::move(fn))};
+    const auto id = table_.add_task(std::move(entry));
+    return task<R(A)>(id, std::move(name));
+  }
+
+  /// Registers an associative, commutative fold for map_reduce. Call on every rank, same order.
+  template <class T, class Op>
+  reduction<T> define_reduction(std::string name, Op op) {
+    using fn_type = typename reduction<T>::function_type;
+    auto shared = std::make_shared<const fn_type>(fn_type(std::move(op)));
+    const auto id = table_.add_reduction(detail::reduction_entry{name, typeid(T), shared});
+    return reduction<T>(id, std::move(name), shared);
+  }
+
+  /// Runs `driver` on rank 0 while the other ranks serve; see the file comment.
+  void run(const std::function<void()>& driver);
+
+  const environment& env() const noexcept { return env_; }
+  bool is_root() const noexcept { return env_.is_root(); }
+  int ranks() const noexcept { return env_.size(); }
+  /// This rank's OpenMP threads.
+  int threads() const noexcept { return threads_; }
+  /// Threads of every rank (filled in by run()).
+  const std::vector<int>& threads_by_rank() const noexcept { return threads_by_rank_; }
+  const pool_options& options() const noexcept { return options_; }
+
+  // ---- Driver API: rank 0, inside run() ----
+
+  /// Results in input order. Throws task_error if a task failed (after retries).
+  template <class R, class A, class Inputs>
+  std::vector<R> map(const task<R(A)>& t, Inputs&& inputs, call_options opts = {}) {
+    return std::move(map_async(t, std::forward<Inputs>(inputs), opts).get());
+  }
+
+  /// Starts a map and returns at once; the handle's wait()/get() collect it.
+  template <class R, class A, class Inputs>
+  batch_handle<R> map_async(const task<R(A)>& t, Inputs&& inputs, call_options opts = {}) {
+    auto state = std::make_shared<detail::map_state<R>>();
+    auto spec = make_spec<A>(t.id(), std::forward<Inputs>(inputs), opts);
+    state->count = spec.count;
+    state->results.resize(spec.count);
+    detail::map_state<R>* raw = state.get();
+    state->on_chunk = [raw](const detail::completion& c) {
+      detail::for_each_result<R>(c, [&](std::uint32_t i, R&& value) { raw->results[c.first + i] = std::move(value); });
+    };
+    submit_batch(std::move(spec), state);
+    return batch_handle<R>(this, std::move(state));
+  }
+
+  /// Streams results in completion order: on_result(index, value) for each success,
+  /// on_failure(task_failure) for each final failure, both on the driver thread.
+  template <class R, class A, class Inputs, class OnResult, class OnFailure>
+  batch_summary for_each_completed(const task<R(A)>& t, Inputs&& inputs, OnResult&& on_result,
+                                   OnFailure&& on_failure, call_options opts = {}) {
+    auto state = std::make_shared<detail::batch_state>();
+    auto spec = make_spec<A>(t.id(), std::forward<Inputs>(inputs), opts);
+    state->count = spec.count;
+    std::size_t failures_reported = 0;
+    detail::batch_state* raw = state.get();
+    state->on_chunk = [&, raw](const detail::completion& c) {
+      detail::for_each_result<R>(c, [&](std::uint32_t i, R&& value) { on_result(c.first + i, std::move(value)); });
+      for (; failures_reported < raw->failures.size(); ++failures_reported) on_failure(raw->failures[failures_reported]);
+    };
+    submit_batch(std::move(spec), state);
+    while (!state->finished) poll(true);
+    return {state->count, state->succeeded, state->failed, state->cancelled};
+  }
+
+  /// One task, one future.
+  template <class R, class A>
+  future<R> submit(const task<R(A)>& t, A arg, call_options opts = {}) {
+    auto state = std::make_shared<detail::future_state<R>>();
+    auto spec = make_spec<A>(t.id(), std::vector<A>{std::move(arg)}, opts);
+    state->count = 1;
+    detail::future_state<R>* raw = state.get();
+    state->on_chunk = [raw](const detail::completion& c) {
+      detail::for_each_result<R>(c, [raw](std::uint32_t, R&& value) { raw->value = std::move(value); });
+    };
+    state->on_finished = [raw] {
+      for (auto& callback : raw->callbacks) callback();
+      raw->callbacks.clear();
+    };
+    submit_batch(std::move(spec), state);
+    return future<R>(this, std::move(state));
+  }
+
+  /// Folds every task's result with `op`, starting from `init`. Executors fold their
+  /// chunks; rank 0 folds only the per-chunk partials. Throws task_error on failure.
+  template <class R, class A, class Inputs>
+  R map_reduce(const task<R(A)>& t, Inputs&& inputs, const reduction<R>& op, R init, call_options opts = {}) {
+    auto state = std::make_shared<detail::batch_state>();
+    auto spec = make_spec<A>(t.id(), std::forward<Inputs>(inputs), opts);
+    spec.reduction_id = op.id();
+    state->count = spec.count;
+    R total = std::move(init);
+    state->on_chunk = [&](const detail::completion& c) {
+      if (c.header.layout != detail::reduced_result) throw error("rankpool wire: expected a partial reduction");
+      detail::wire_reader reader(c.body());
+      if (reader.get<std::uint32_t>() != 0) total = op(total, codec<R>::decode(reader.rest()));
+    };
+    submit_batch(std::move(spec), state);
+    while (!state->finished) poll(true);
+    if (state->failed > 0 || state->cancelled > 0) detail::throw_batch_failure(*state);
+    return total;
+  }
+
+  /// Processes results that have arrived; with `block`, waits for at least one event.
+  void poll(bool block);
+
+  /// Called on the driver thread for every chunk that comes back (the run's timeline).
+  void on_chunk_done(std::function<void(const chunk_record&)> observer) { chunk_observer_ = std::move(observer); }
+
+  /// Thread-seconds spent inside tasks since run() started, over all ranks.
+  double busy_seconds() const noexcept { return busy_seconds_; }
+
+ private:
+  template <class A, class Inputs>
+  detail::batch_spec make_spec(std::uint32_t task_id, Inputs&& inputs, const call_options& opts) {
+    detail::batch_spec spec;
+    spec.task_id = task_id;
+    spec.policy = opts.chunking.value_or(options_.chunking);
+    spec.retries = opts.retries.value_or(options_.retries);
+    spec.abort_on_error = opts.on_error.value_or(options_.on_error) == error_policy::abort;
+    if constexpr (std::is_same_v<std::decay_t<Inputs>, index_range>) {
+      static_assert(std::is_integral_v<A>, "index_range inputs need a task taking an integer index");
+      spec.count = inputs.count;
+      spec.index_base = inputs.first;
+    } else {
+      using stored = std::vector<A>;
+      auto owned = std::make_shared<const stored>(stored(std::begin(inputs), std::end(inputs)));
+      spec.count = owned->size();
+      spec.encode_inputs = [owned](std::uint64_t first, std::uint32_t count, byte_buffer& out) {
+        const std::size_t offsets_at = out.size();
+        out.resize(offsets_at + (std::size_t{count} + 1) * sizeof(std::uint64_t));
+        const std::size_t data_at = out.size();
+        std::vector<std::uint64_t> offsets(std::size_t{count} + 1, 0);
+        for (std::uint32_t i = 0; i < count; ++i) {
+          codec<A>::encode((*owned)[first + i], out);
+          offsets[i + 1] = out.size() - data_at;
+        }
+        std::memcpy(out.data() + offsets_at, offsets.data(), offsets.size() * sizeof(std::uint64_t));
+      };
+    }
+    return spec;
+  }
+
+  void submit_batch(detail::batch_spec spec, std::shared_ptr<detail::batch_state> state);
+  void require_driver(const char* what) const;
+  void handshake();
+
+  friend void detail::pool_progress(pool& p, bool block);
+
+  environment& env_;
+  pool_options options_;
+  int threads_ = 1;
+  std::vector<int> threads_by_rank_;
+  detail::task_table table_;
+  detail::executor_identity identity_;
+  std::unique_ptr<detail::scheduler> scheduler_;
+  std::unordered_map<std::uint64_t, std::shared_ptr<detail::batch_state>> active_;
+  std::function<void(const chunk_record&)> chunk_observer_;
+  double busy_seconds_ = 0;
+  bool driving_ = false;
+};
+
+}  // namespace rankpool
