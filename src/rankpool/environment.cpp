@@ -80,6 +80,15 @@ int environment::default_threads() const {
   return std::max(1, node_cores / std::max(1, ranks_on_node_));
 }
 
+std::string environment::broadcast(std::string text) const {
+  std::uint64_t length = text.size();
+  detail::mpi_check(MPI_Bcast(&length, 1, MPI_UINT64_T, 0, comm_), "MPI_Bcast(length)");
+  text.resize(length);
+  if (length)
+    detail::mpi_check(MPI_Bcast(text.data(), static_cast<int>(length), MPI_CHAR, 0, comm_), "MPI_Bcast(text)");
+  return text;
+}
+
 void environment::abort(int exit_code) const noexcept {
   MPI_Abort(comm_ != MPI_COMM_NULL ? comm_ : MPI_COMM_WORLD, exit_code);
   std::_Exit(exit_code);

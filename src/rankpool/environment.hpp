@@ -38,6 +38,9 @@ class environment {
   /// The thread level MPI granted.
   int thread_level() const noexcept { return thread_level_; }
 
+  /// Rank 0's `text`, on every rank (a collective: all ranks call it).
+  std::string broadcast(std::string text) const;
+
   /// Ends every rank of the job now (MPI_Abort): the way out of any fatal error.
   [[noreturn]] void abort(int exit_code) const noexcept;
 

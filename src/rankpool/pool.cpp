@@ -109,7 +109,11 @@ void pool::poll(bool block) {
   require_driver("poll");
   detail::completion c;
   bool waited = false;
-  while (scheduler_->next_completion(c, block && !waited)) {
+  if (idle_hook_ && std::chrono::steady_clock::now() - last_idle_ >= idle_interval_) {
+    last_idle_ = std::chrono::steady_clock::now();
+    idle_hook_();
+  }
+  while (scheduler_->next_completion(c, block && !waited, idle_interval_)) {
     waited = true;
     auto it = active_.find(c.batch_id);
     if (it == active_.end()) continue;

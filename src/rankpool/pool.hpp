@@ -207,8 +207,16 @@ class pool {
     return total;
   }
 
-  /// Processes results that have arrived; with `block`, waits for at least one event.
+  /// Processes results that have arrived; with `block`, waits for at least one event
+  /// or until the idle hook is due.
   void poll(bool block);
+
+  /// Runs `hook` on the driver thread at least every `interval` while the driver
+  /// waits (periodic flushes, progress, signal checks).
+  void on_idle(std::function<void()> hook, std::chrono::milliseconds interval) {
+    idle_hook_ = std::move(hook);
+    idle_interval_ = interval;
+  }
 
   /// Called on the driver thread for every chunk that comes back (the run's timeline).
   void on_chunk_done(std::function<void(const chunk_record&)> observer) { chunk_observer_ = std::move(observer); }
@@ -262,6 +270,9 @@ class pool {
   std::unique_ptr<detail::scheduler> scheduler_;
   std::unordered_map<std::uint64_t, std::shared_ptr<detail::batch_state>> active_;
   std::function<void(const chunk_record&)> chunk_observer_;
+  std::function<void()> idle_hook_;
+  std::chrono::milliseconds idle_interval_{200};
+  std::chrono::steady_clock::time_point last_idle_{};
   double busy_seconds_ = 0;
   bool driving_ = false;
 };

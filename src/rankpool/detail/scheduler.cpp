@@ -82,9 +82,9 @@ void scheduler::shutdown() {
   if (scheduler_thread_.joinable()) scheduler_thread_.join();
 }
 
-bool scheduler::next_completion(completion& out, bool block) {
+bool scheduler::next_completion(completion& out, bool block, std::chrono::milliseconds timeout) {
   std::unique_lock lock(completion_mutex_);
-  if (block) completion_ready_.wait(lock, [this] { return !completions_.empty(); });
+  if (block) completion_ready_.wait_for(lock, timeout, [this] { return !completions_.empty(); });
   if (completions_.empty()) return false;
   out = std::move(completions_.front());
   completions_.pop_front();

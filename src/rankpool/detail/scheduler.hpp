@@ -70,8 +70,8 @@ class scheduler {
 
   std::uint64_t submit(batch_spec spec);
   void cancel(std::uint64_t batch_id);
-  /// Takes the next event; with `block`, waits until there is one.
-  bool next_completion(completion& out, bool block);
+  /// Takes the next event; with `block`, waits up to `timeout` for one.
+  bool next_completion(completion& out, bool block, std::chrono::milliseconds timeout);
   /// Stops new dispatch for everything, lets in-flight chunks return.
   void cancel_all();
   /// Runs what was submitted to the end, stops the workers and joins the threads.

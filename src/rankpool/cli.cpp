@@ -1,0 +1,153 @@
+#include "rankpool/cli.hpp"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include "rankpool/run.hpp"
+#include "rankpool/version.hpp"
+
+namespace rankpool {
+namespace {
+
+constexpr const char* launcher_rank_variables[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"};
+
+/// The launcher's rank before MPI starts, so only one process prints usage errors.
+int launcher_rank() {
+  for (const char* name : launcher_rank_variables)
+    if (const char* value = std::getenv(name)) return std::atoi(value);
+  return 0;
+}
+
+bool under_launcher() {
+  for (const char* name : launcher_rank_variables)
+    if (std::getenv(name)) return true;
+  return false;
+}
+
+/// Reports a bad command line once. Under mpirun every rank waits for rank 0 to
+/// have printed: a rank that exits non-zero first makes mpirun kill the others,
+/// and rank 0's message would be lost.
+int usage_failure(int argc, char** argv, const std::string& message) {
+  if (!under_launcher()) {
+    std::fprintf(stderr, "rankpool: %s (see rankpool --help)\n", message.c_str());
+    return exit_usage;
+  }
+  environment env(argc, argv);
+  if (env.is_root()) {
+    std::fprintf(stderr, "rankpool: %s (see rankpool --help)\n", message.c_str());
+    std::fflush(stderr);
+  }
+  MPI_Barrier(env.comm());
+  return exit_usage;
+}
+
+void print_apps() {
+  for (const auto& a : registered_apps()) {
+    std::cout << a.name << ": " << a.summary << "\n";
+    for (const auto& p : a.params) {
+      std::cout << "    " << p.name << " (" << p.type_name() << ", default " << format_value(p.default_value);
+      if (p.min) std::cout << ", min " << format_value(*p.min);
+      if (p.max) std::cout << ", max " << format_value(*p.max);
+      if (!p.choices.empty()) {
+        std::cout << ", one of";
+        for (const auto& c : p.choices) std::cout << " " << c;
+      }
+      std::cout << "): " << p.help << "\n";
+    }
+  }
+}
+
+void print_summary(const run_summary& s) {
+  std::printf("%s: %llu tasks, %llu failed, %llu cancelled on %d ranks x %d threads in %.3f s "
+              "(%.4g tasks/s, efficiency %.3f) -> %s\n",
+              s.app.c_str(), static_cast<unsigned long long>(s.tasks), static_cast<unsigned long long>(s.failed),
+              static_cast<unsigned long long>(s.cancelled), s.ranks, s.threads_per_rank, s.seconds, s.tasks_per_s(),
+              s.efficiency(), s.output.c_str());
+}
+
+struct run_args {
+  std::string job_file;
+  job_overrides overrides;
+  run_options options;
+  bool json = false;
+};
+
+int run_command(int argc, char** argv, const run_args& args) {
+  environment env(argc, argv);
+  try {
+    std::string problem;
+    std::string text;
+    if (env.is_root()) {
+      try {
+        text = read_job_file(args.job_file);
+      } catch (const usage_error& e) {
+        problem = e.what();
+      }
+    }
+    problem = env.broadcast(problem);
+    if (!problem.empty()) throw usage_error(problem);
+    text = env.broadcast(text);
+    const job_spec job = parse_job(args.job_file, text, args.overrides);
+    const run_summary summary = run_job(env, job, args.options);
+    if (env.is_root()) {
+      if (args.json) {
+        std::cout << summary.to_json() << std::endl;
+      } else {
+        print_summary(summary);
+      }
+    }
+    return summary.exit_status();
+  } catch (const usage_error& e) {
+    // Every rank reaches the same verdict from the same input; rank 0 speaks.
+    if (env.is_root()) std::fprintf(stderr, "rankpool: %s\n", e.what());
+    return exit_usage;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rankpool: %s: %s\n", describe_rank(env.rank(), env.size(), env.host()).c_str(), e.what());
+    std::fflush(stderr);
+    env.abort(exit_failure);
+  }
+}
+
+}  // namespace
+
+int cli_main(int argc, char** argv) {
+  CLI::App cli{"rankpool: run batches of independent tasks on every core of every MPI rank"};
+  cli.set_version_flag("--version", std::string("rankpool ") + version);
+  cli.require_subcommand(1);
+  cli.get_formatter()->column_width(34);
+
+  run_args args;
+  auto* run = cli.add_subcommand("run", "Run a job file (under mpirun/srun, or alone as one process)");
+  run->add_option("job", args.job_file, "Job file (TOML): app, [params], [schedule], [output]")->required();
+  run->add_option("--out", args.overrides.output, "Output HDF5 file (overrides output.path)");
+  run->add_option("--chunk", args.overrides.chunk, "Chunk policy: auto, guided, guided:MIN or items per chunk");
+  run->add_option("--threads", args.options.threads, "OpenMP threads per rank (default: OMP_NUM_THREADS, "
+                                                     "SLURM_CPUS_PER_TASK, or the node's cores / ranks on it)")
+      ->check(CLI::Range(1, 4096));
+  run->add_option("--progress", args.options.progress, "auto, bar, log or none")
+      ->check(CLI::IsMember({"auto", "bar", "log", "none"}));
+  run->add_option("--set", args.overrides.sets, "Override a parameter: --set params.KEY=VALUE (repeatable)");
+  run->add_option("--retries", args.overrides.retries, "Extra attempts for a failing task (overrides schedule.retries)");
+  run->add_option("--on-error", args.overrides.on_error, "abort or continue (overrides schedule.on_error)");
+  run->add_option("--prefetch", args.options.prefetch, "Chunks queued per rank, running one included")
+      ->check(CLI::Range(1, 64));
+  run->add_flag("--force", args.options.force, "Overwrite an existing output file");
+  run->add_flag("--json", args.json, "Print one JSON summary object on stdout at the end");
+  auto* apps = cli.add_subcommand("apps", "List the apps with their parameters and defaults");
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return launcher_rank() == 0 ? cli.exit(e) : 0;  // --help, --version
+    return usage_failure(argc, argv, e.what());
+  }
+  if (apps->parsed()) {
+    if (launcher_rank() == 0) print_apps();
+    return exit_ok;
+  }
+  return run_command(argc, argv, args);
+}
+
+}  // namespace rankpool

@@ -1,0 +1,64 @@
+#include "rankpool/params.hpp"
+
+#include <cmath>
+#include <sstream>
+
+#include "rankpool/error.hpp"
+
+namespace rankpool {
+
+std::string param_spec::type_name() const {
+  switch (default_value.index()) {
+    case 0: return "integer";
+    case 1: return "real";
+    case 2: return "string";
+    default: return "boolean";
+  }
+}
+
+param_spec integer_param(std::string name, std::int64_t default_value, std::string help, std::optional<double> min,
+                         std::optional<double> max) {
+  return {std::move(name), default_value, std::move(help), min, max, {}};
+}
+param_spec real_param(std::string name, double default_value, std::string help, std::optional<double> min,
+                      std::optional<double> max) {
+  return {std::move(name), default_value, std::move(help), min, max, {}};
+}
+param_spec string_param(std::string name, std::string default_value, std::string help,
+                        std::vector<std::string> choices) {
+  return {std::move(name), std::move(default_value), std::move(help), std::nullopt, std::nullopt, std::move(choices)};
+}
+param_spec bool_param(std::string name, bool default_value, std::string help) {
+  return {std::move(name), default_value, std::move(help), std::nullopt, std::nullopt, {}};
+}
+
+std::string format_value(const param_value& value) {
+  switch (value.index()) {
+    case 0: return std::to_string(std::get<std::int64_t>(value));
+    case 1: {
+      std::ostringstream out;
+      out.precision(17);
+      out << std::get<double>(value);
+      return out.str();
+    }
+    case 2: return '"' + std::get<std::string>(value) + '"';
+    default: return std::get<bool>(value) ? "true" : "false";
+  }
+}
+
+const param_value& params::at(const std::string& name) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) throw error("app asked for undeclared parameter '" + name + "'");
+  return it->second;
+}
+
+std::int64_t params::integer(const std::string& name) const { return std::get<std::int64_t>(at(name)); }
+double params::real(const std::string& name) const { return std::get<double>(at(name)); }
+const std::string& params::string(const std::string& name) const { return std::get<std::string>(at(name)); }
+bool params::boolean(const std::string& name) const { return std::get<bool>(at(name)); }
+
+void params::reject(const std::string& name, const std::string& reason) const {
+  throw usage_error(where_ + ": params." + name + ": " + reason);
+}
+
+}  // namespace rankpool

@@ -1,0 +1,213 @@
+#include "rankpool/run.hpp"
+
+#include <unistd.h>
+
+#include <ctime>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "rankpool/version.hpp"
+
+namespace rankpool {
+namespace {
+
+std::string utc_now() {
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+/// Why the output cannot be written, or "" when it can.
+std::string output_problem(const std::string& path, bool force) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(path, ec) && !force)
+    return path + ": output exists; pass --force to overwrite it (or --resume once supported)";
+  if (fs::is_directory(path, ec)) return path + ": output path is a directory";
+  fs::path dir = fs::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  if (!fs::is_directory(dir, ec)) return path + ": output directory " + dir.string() + " does not exist";
+  if (access(dir.c_str(), W_OK) != 0) return path + ": output directory " + dir.string() + " is not writable";
+  return "";
+}
+
+/// Rank 0 decides, every rank learns the verdict, so all ranks fail together.
+void agree_or_throw(const environment& env, const std::string& problem) {
+  const std::string verdict = env.broadcast(problem);
+  if (!verdict.empty()) throw usage_error(verdict);
+}
+
+template <class T>
+void append_column(run_file& file, const std::string& path, std::vector<T>& values) {
+  if (!values.empty()) file.append<T>(path, values.data(), values.size());
+  values.clear();
+}
+
+}  // namespace
+
+std::string run_summary::to_json() const {
+  nlohmann::json j{{"app", app},
+                   {"tasks", tasks},
+                   {"failed", failed},
+                   {"cancelled", cancelled},
+                   {"ranks", ranks},
+                   {"threads_per_rank", threads_per_rank},
+                   {"seconds", seconds},
+                   {"tasks_per_s", tasks_per_s()},
+                   {"busy_seconds", busy_seconds},
+                   {"efficiency", efficiency()},
+                   {"output", output}};
+  return j.dump();
+}
+
+job_context::job_context(pool& p, run_file& file, const job_spec& job, progress_reporter& progress,
+                         std::chrono::milliseconds flush_interval)
+    : pool_(p),
+      file_(file),
+      job_(job),
+      progress_(progress),
+      flush_interval_(flush_interval),
+      last_flush_(std::chrono::steady_clock::now()),
+      status_(file, "/tasks/status"),
+      attempts_(file, "/tasks/attempts") {}
+
+void job_context::record_success(std::uint64_t index) {
+  status_.set(index, status_done);
+  attempts_.set(index, 1);
+  ++done_;
+}
+
+void job_context::record_failure(const task_failure& f) {
+  status_.set(f.index, status_failed);
+  attempts_.set(f.index, static_cast<std::uint8_t>(std::min<std::uint32_t>(f.attempts, 255)));
+  failed_index_.push_back(f.index);
+  failed_attempts_.push_back(f.attempts);
+  failed_message_.push_back(f.message);
+  ++failed_;
+  ++done_;
+}
+
+void job_context::on_chunk(const chunk_record& r) {
+  if (r.attempt > 1 && r.count == 1 && r.failed == 0)
+    attempts_.set(r.first, static_cast<std::uint8_t>(std::min<std::uint32_t>(r.attempt, 255)));
+  trace_.first_task.push_back(r.first);
+  trace_.count.push_back(r.count);
+  trace_.rank.push_back(r.rank);
+  trace_.threads.push_back(r.threads);
+  trace_.failed.push_back(r.failed);
+  trace_.start.push_back(r.start);
+  trace_.end.push_back(r.end);
+  trace_.busy.push_back(r.busy);
+  progress_.update(done_, failed_);
+  if (std::chrono::steady_clock::now() - last_flush_ >= flush_interval_) flush();
+}
+
+void job_context::flush() {
+  status_.flush();
+  attempts_.flush();
+  append_column(file_, "/tasks/failed_index", failed_index_);
+  append_column(file_, "/tasks/failed_attempts", failed_attempts_);
+  if (!failed_message_.empty()) file_.append_strings("/tasks/failed_message", failed_message_);
+  failed_message_.clear();
+  append_column(file_, "/chunks/first_task", trace_.first_task);
+  append_column(file_, "/chunks/count", trace_.count);
+  append_column(file_, "/chunks/rank", trace_.rank);
+  append_column(file_, "/chunks/threads", trace_.threads);
+  append_column(file_, "/chunks/failed", trace_.failed);
+  append_column(file_, "/chunks/start", trace_.start);
+  append_column(file_, "/chunks/end", trace_.end);
+  append_column(file_, "/chunks/busy", trace_.busy);
+  file_.flush();
+  last_flush_ = std::chrono::steady_clock::now();
+}
+
+run_summary run_job(environment& env, const job_spec& job, const run_options& options) {
+  agree_or_throw(env, env.is_root() ? output_problem(job.output, options.force) : std::string());
+
+  pool_options pool_opts;
+  pool_opts.chunking = job.chunking;
+  pool_opts.threads = options.threads;
+  pool_opts.prefetch = options.prefetch;
+  pool_opts.retries = job.retries;
+  pool_opts.on_error = job.on_error;
+  pool workers(env, pool_opts);
+  std::unique_ptr<app> instance = job.app->make(job.params);
+  instance->define_tasks(workers);
+  const std::uint64_t tasks = instance->task_count();
+
+  run_summary summary;
+  summary.app = job.app->name;
+  summary.tasks = tasks;
+  summary.ranks = env.size();
+  summary.output = job.output;
+
+  std::optional<run_file> file;
+  std::optional<progress_reporter> progress;
+  std::optional<job_context> ctx;
+  if (env.is_root()) {
+    if (options.force) std::filesystem::remove(job.output);
+    file.emplace(run_file::create(job.output));
+    file->set_attribute("/", "rankpool_version", std::string(version));
+    file->set_attribute("/", "app", job.app->name);
+    file->set_attribute("/", "job_toml", job.text);
+    file->set_attribute("/", "job_resolved", job.resolved_toml());
+    file->set_attribute("/", "start_time_utc", utc_now());
+    file->set_attribute("/", "ranks", static_cast<std::int64_t>(env.size()));
+    file->set_attribute("/", "hosts", env.hosts());
+    file->set_attribute("/", "status", std::string("running"));
+    file->set_attribute("/", "tasks", static_cast<std::uint64_t>(tasks));
+    file->create_dataset<std::uint8_t>("/tasks/status", {tasks}, status_pending);
+    file->set_attribute("/tasks/status", "meaning", std::string("0 pending, 1 done, 2 failed"));
+    file->create_dataset<std::uint8_t>("/tasks/attempts", {tasks}, 0);
+    file->create_column<std::uint64_t>("/tasks/failed_index");
+    file->create_column<std::uint32_t>("/tasks/failed_attempts");
+    file->create_string_column("/tasks/failed_message");
+    file->create_column<std::uint64_t>("/chunks/first_task");
+    for (const char* column : {"/chunks/count", "/chunks/rank", "/chunks/threads", "/chunks/failed"})
+      file->create_column<std::uint32_t>(column);
+    for (const char* column : {"/chunks/start", "/chunks/end", "/chunks/busy"}) file->create_column<double>(column);
+    file->set_attribute("/chunks", "time_unit", std::string("seconds since the pool started"));
+    instance->create_results(*file);
+    file->flush();
+    progress.emplace(progress_reporter::parse_mode(options.progress), tasks);
+    ctx.emplace(workers, *file, job, *progress, options.flush_interval);
+    workers.on_chunk_done([&ctx](const chunk_record& r) { ctx->on_chunk(r); });
+    workers.on_idle([&ctx] { ctx->flush(); }, options.flush_interval);
+  }
+
+  bool reduction_failed = false;
+  workers.run([&] {
+    const auto start = std::chrono::steady_clock::now();
+    try {
+      instance->run(*ctx);
+    } catch (const task_error& e) {
+      std::fprintf(stderr, "rankpool: %s\n", e.what());
+      reduction_failed = true;
+    }
+    summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (ctx->failed() == 0 && ctx->cancelled() == 0 && !reduction_failed) instance->finish(*ctx);
+  });
+
+  if (env.is_root()) {
+    summary.failed = ctx->failed() + (reduction_failed ? 1 : 0);
+    summary.cancelled = ctx->cancelled();
+    summary.busy_seconds = workers.busy_seconds();
+    summary.threads_per_rank = workers.threads();
+    summary.total_threads = 0;
+    for (int t : workers.threads_by_rank()) summary.total_threads += t;
+    progress->finish(ctx->done(), ctx->failed());
+    ctx->flush();
+    file->set_attribute("/", "threads_per_rank", static_cast<std::int64_t>(summary.threads_per_rank));
+    file->set_attribute("/", "seconds", summary.seconds);
+    file->set_attribute("/", "busy_seconds", summary.busy_seconds);
+    file->set_attribute("/", "failed", static_cast<std::uint64_t>(summary.failed));
+    file->set_attribute("/", "status", std::string(summary.exit_status() == exit_ok ? "complete" : "failed"));
+    file->close();
+  }
+  return summary;
+}
+
+}  // namespace rankpool

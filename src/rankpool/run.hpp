@@ -1,0 +1,118 @@
+#pragma once
+/// Running a job end to end: the pool, the app, the run file, progress, summary.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "rankpool/column_writer.hpp"
+#include "rankpool/job.hpp"
+#include "rankpool/pool.hpp"
+#include "rankpool/progress.hpp"
+#include "rankpool/results_store.hpp"
+
+namespace rankpool {
+
+/// Process exit codes of `rankpool run` (docs/ARCHITECTURE.md).
+enum exit_code : int {
+  exit_ok = 0,            ///< every task succeeded
+  exit_failure = 1,       ///< anything else went wrong
+  exit_usage = 2,         ///< bad usage or input: nothing ran, nothing was written
+  exit_tasks_failed = 3,  ///< the run completed, some tasks failed
+};
+
+struct run_options {
+  int threads = 0;                     ///< per rank; 0 = environment default
+  int prefetch = 2;
+  std::string progress = "auto";
+  bool force = false;                  ///< overwrite an existing output file
+  std::chrono::milliseconds flush_interval{1000};
+};
+
+struct run_summary {
+  std::string app;
+  std::uint64_t tasks = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t cancelled = 0;
+  int ranks = 1;
+  int threads_per_rank = 1;
+  int total_threads = 1;
+  double seconds = 0;       ///< makespan: first dispatch to last result
+  double busy_seconds = 0;  ///< thread-seconds inside tasks, all ranks
+  std::string output;
+
+  double tasks_per_s() const { return seconds > 0 ? static_cast<double>(tasks - cancelled) / seconds : 0; }
+  double efficiency() const { return seconds > 0 ? busy_seconds / (total_threads * seconds) : 0; }
+  std::string to_json() const;
+  int exit_status() const { return failed + cancelled > 0 ? exit_tasks_failed : exit_ok; }
+};
+
+/// What an app's driver uses on rank 0: the pool, the run file, and run_tasks.
+class job_context {
+ public:
+  job_context(pool& p, run_file& file, const job_spec& job, progress_reporter& progress,
+              std::chrono::milliseconds flush_interval);
+
+  rankpool::pool& workers() noexcept { return pool_; }
+  run_file& file() noexcept { return file_; }
+  const job_spec& job() const noexcept { return job_; }
+
+  /// Runs tasks 0..n-1 of `t`; store(index, value) saves each result as it arrives.
+  template <class R, class A, class Store>
+  void run_tasks(const task<R(A)>& t, std::uint64_t n, Store&& store) {
+    auto summary = pool_.for_each_completed(
+        t, index_range{0, n},
+        [&](std::uint64_t index, R&& value) {
+          store(index, std::move(value));
+          record_success(index);
+        },
+        [&](const task_failure& f) { record_failure(f); }, call_options{});
+    cancelled_ += summary.cancelled;
+  }
+
+  /// Folds every task's result with `op` (partial folds on the executors).
+  template <class R, class A>
+  R reduce_tasks(const task<R(A)>& t, std::uint64_t n, const reduction<R>& op, R init) {
+    return pool_.map_reduce(t, index_range{0, n}, op, std::move(init));
+  }
+
+  std::uint64_t done() const noexcept { return done_; }
+  std::uint64_t failed() const noexcept { return failed_; }
+  std::uint64_t cancelled() const noexcept { return cancelled_; }
+  /// Makes everything stored so far durable (also runs every flush_interval).
+  void flush();
+  void on_chunk(const chunk_record& record);
+
+ private:
+  void record_success(std::uint64_t index);
+  void record_failure(const task_failure& f);
+
+  pool& pool_;
+  run_file& file_;
+  const job_spec& job_;
+  progress_reporter& progress_;
+  std::chrono::milliseconds flush_interval_;
+  std::chrono::steady_clock::time_point last_flush_;
+  column_writer<std::uint8_t> status_;
+  column_writer<std::uint8_t> attempts_;
+  std::vector<std::uint64_t> failed_index_;
+  std::vector<std::uint32_t> failed_attempts_;
+  std::vector<std::string> failed_message_;
+  struct trace_columns {
+    std::vector<std::uint64_t> first_task;
+    std::vector<std::uint32_t> count, rank, threads, failed;
+    std::vector<double> start, end, busy;
+  } trace_;
+  std::uint64_t done_ = 0;
+  std::uint64_t failed_ = 0;
+  std::uint64_t cancelled_ = 0;
+};
+
+/// Task status codes stored in /tasks/status.
+enum task_status : std::uint8_t { status_pending = 0, status_done = 1, status_failed = 2 };
+
+/// Runs the job on every rank; the summary is complete on rank 0. Throws usage_error
+/// (before anything runs) for an output that exists without `force` or can't be written.
+run_summary run_job(environment& env, const job_spec& job, const run_options& options);
+
+}  // namespace rankpool

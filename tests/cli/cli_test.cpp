@@ -1,0 +1,268 @@
+// The rankpool program end to end: real processes under mpirun, exit codes,
+// the JSON summary, and the HDF5 file read back.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "mandelbrot/kernel.hpp"
+#include "rankpool/results_store.hpp"
+#include "synthetic/workload.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct outcome {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/rankpool-cli-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string path(const std::string& name) const { return (fs::path(dir_) / name).string(); }
+
+  std::string write_job(const std::string& name, const std::string& text) const {
+    std::ofstream(path(name)) << text;
+    return path(name);
+  }
+
+  /// Runs `rankpool ARGS` under mpirun with `ranks` ranks (0 = without mpirun).
+  outcome rankpool(const std::string& args, int ranks = 1) const {
+    std::string launcher = ranks > 0 ? std::string(RANKPOOL_MPIEXEC) + " -n " + std::to_string(ranks) +
+                                           " --oversubscribe --bind-to none "
+                                     : "";
+    const std::string command = "timeout -s TERM 120 " + launcher + RANKPOOL_CLI + " " + args + " >" + path("stdout") +
+                                " 2>" + path("stderr");
+    outcome o;
+    const int status = std::system(command.c_str());
+    o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    o.out = slurp(path("stdout"));
+    o.err = slurp(path("stderr"));
+    return o;
+  }
+
+  /// Our own lines; mpirun adds its own banner when a rank exits non-zero.
+  static int count_lines_from_rankpool(const std::string& text) {
+    int lines = 0;
+    std::size_t at = 0;
+    while (at < text.size()) {
+      if (text.compare(at, 9, "rankpool:") == 0) ++lines;
+      at = text.find('\n', at);
+      if (at == std::string::npos) break;
+      ++at;
+    }
+    return lines;
+  }
+
+  static std::string slurp(const std::string& file) {
+    std::ifstream in(file);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+
+  std::string dir_;
+};
+
+TEST_F(Cli, VersionAndHelp) {
+  auto v = rankpool("--version", 0);
+  EXPECT_EQ(v.code, 0);
+  EXPECT_NE(v.out.find("rankpool 0."), std::string::npos) << v.out;
+  auto h = rankpool("run --help", 0);
+  EXPECT_EQ(h.code, 0);
+  for (const char* flag : {"--out", "--chunk", "--threads", "--progress", "--set", "--json", "--force"})
+    EXPECT_NE(h.out.find(flag), std::string::npos) << flag;
+  EXPECT_EQ(rankpool("", 0).code, 2) << "a subcommand is required";
+  EXPECT_EQ(rankpool("frobnicate", 0).code, 2);
+}
+
+TEST_F(Cli, AppsListsParametersWithDefaults) {
+  auto a = rankpool("apps", 0);
+  ASSERT_EQ(a.code, 0);
+  EXPECT_NE(a.out.find("synthetic:"), std::string::npos);
+  EXPECT_NE(a.out.find("mandelbrot:"), std::string::npos);
+  EXPECT_NE(a.out.find("duration_us (real, default 0"), std::string::npos) << a.out;
+  EXPECT_NE(a.out.find("width (integer, default 1024, min 1"), std::string::npos) << a.out;
+}
+
+TEST_F(Cli, SyntheticRunAtEveryRankCountGivesIdenticalResults) {
+  const auto job = write_job("noop.toml", "app = \"synthetic\"\n[params]\ntasks = 2003\nseed = 9\n");
+  synthetic::workload reference;
+  reference.seed = 9;
+  for (int ranks : {1, 2, 3, 4}) {
+    for (const char* chunk : {"1", "7", "guided", "auto"}) {
+      const auto out = path("r" + std::to_string(ranks) + "_" + chunk + ".h5");
+      auto o = rankpool("run " + job + " --json --progress none --chunk " + chunk + " --out " + out, ranks);
+      ASSERT_EQ(o.code, 0) << o.err;
+      const auto summary = nlohmann::json::parse(o.out);
+      EXPECT_EQ(summary["app"], "synthetic");
+      EXPECT_EQ(summary["tasks"], 2003);
+      EXPECT_EQ(summary["failed"], 0);
+      EXPECT_EQ(summary["ranks"], ranks);
+      EXPECT_GE(summary["threads_per_rank"].get<int>(), 1);
+      EXPECT_GT(summary["tasks_per_s"].get<double>(), 0);
+      EXPECT_EQ(summary["output"], out);
+      for (const char* key : {"seconds", "busy_seconds", "efficiency"}) EXPECT_TRUE(summary.contains(key)) << key;
+
+      auto file = rankpool::run_file::open(out, false);
+      EXPECT_EQ(file.string_attribute("/", "app"), "synthetic");
+      EXPECT_EQ(file.string_attribute("/", "status"), "complete");
+      EXPECT_EQ(file.int_attribute("/", "ranks"), ranks);
+      EXPECT_EQ(file.strings_attribute("/", "hosts").size(), static_cast<std::size_t>(ranks));
+      EXPECT_NE(file.string_attribute("/", "job_toml").find("tasks = 2003"), std::string::npos);
+      const auto status = file.read_all<std::uint8_t>("/tasks/status");
+      ASSERT_EQ(status.size(), 2003u);
+      for (auto s : status) ASSERT_EQ(s, 1);
+      const auto checksum = file.read_all<std::uint32_t>("/results/checksum");
+      for (std::uint64_t i = 0; i < checksum.size(); ++i) ASSERT_EQ(checksum[i], reference.run(i)) << i;
+      const auto counts = file.read_all<std::uint32_t>("/chunks/count");
+      const auto first = file.read_all<std::uint64_t>("/chunks/first_task");
+      const auto rank = file.read_all<std::uint32_t>("/chunks/rank");
+      std::uint64_t covered = 0;
+      for (std::size_t c = 0; c < counts.size(); ++c) {
+        covered += counts[c];
+        EXPECT_LT(first[c], 2003u);
+        EXPECT_LT(rank[c], static_cast<std::uint32_t>(ranks));
+      }
+      EXPECT_EQ(covered, 2003u);
+      if (std::string(chunk) == "1") {
+        EXPECT_EQ(counts.size(), 2003u);
+      }
+    }
+  }
+}
+
+TEST_F(Cli, MandelbrotMatchesTheKernelAndWritesAnImage) {
+  const auto job = write_job("m.toml", "app = \"mandelbrot\"\n[params]\nwidth = 67\nheight = 41\nmax_iterations = 200\n"
+                                       "rows_per_task = 3\n[output]\npath = \"" + path("m.h5") + "\"\n");
+  mandelbrot::region region;
+  region.width = 67;
+  region.height = 41;
+  region.max_iterations = 200;
+  std::vector<std::uint32_t> expected(67 * 41);
+  mandelbrot::escape_counts_scalar(region, 0, 41, expected.data());
+  for (int ranks : {1, 3}) {
+    auto o = rankpool("run " + job + " --force --progress none", ranks);
+    ASSERT_EQ(o.code, 0) << o.err;
+    EXPECT_NE(o.out.find("mandelbrot: 14 tasks, 0 failed"), std::string::npos) << o.out;
+    auto file = rankpool::run_file::open(path("m.h5"), false);
+    EXPECT_EQ(file.dims("/results/escape_counts"), (std::vector<std::uint64_t>{41, 67}));
+    EXPECT_EQ(file.read_all<std::uint32_t>("/results/escape_counts"), expected);
+    EXPECT_TRUE(fs::exists(path("m.png")));
+  }
+}
+
+TEST_F(Cli, FailedTasksGiveExitThreeAndAreRecorded) {
+  const auto job = write_job("f.toml", "app = \"synthetic\"\n[params]\ntasks = 100\nfail_every = 10\n"
+                                       "[schedule]\non_error = \"continue\"\nretries = 1\nchunk = 3\n");
+  for (int ranks : {1, 2, 4}) {
+    const auto out = path("f" + std::to_string(ranks) + ".h5");
+    auto o = rankpool("run " + job + " --json --progress none --out " + out, ranks);
+    ASSERT_EQ(o.code, 3) << o.err;
+    EXPECT_EQ(nlohmann::json::parse(o.out)["failed"], 10);
+    auto file = rankpool::run_file::open(out, false);
+    EXPECT_EQ(file.string_attribute("/", "status"), "failed");
+    const auto status = file.read_all<std::uint8_t>("/tasks/status");
+    const auto attempts = file.read_all<std::uint8_t>("/tasks/attempts");
+    for (std::uint64_t i = 0; i < 100; ++i) {
+      EXPECT_EQ(status[i], i % 10 == 9 ? 2 : 1) << i;
+      EXPECT_EQ(attempts[i], i % 10 == 9 ? 2 : 1) << i;
+    }
+    auto failed = file.read_all<std::uint64_t>("/tasks/failed_index");
+    std::sort(failed.begin(), failed.end());
+    ASSERT_EQ(failed.size(), 10u);
+    EXPECT_EQ(failed.front(), 9u);
+    const auto messages = file.read_strings("/tasks/failed_message");
+    ASSERT_EQ(messages.size(), 10u);
+    EXPECT_NE(messages[0].find("synthetic failure of task"), std::string::npos) << messages[0];
+    EXPECT_NE(messages[0].find("Worker "), std::string::npos) << messages[0];
+  }
+  // Abort: stops early, still exit 3, and fewer tasks ran than the batch holds.
+  auto o = rankpool("run " + job + " --json --progress none --on-error abort --chunk 1 --set params.tasks=100000 --out " +
+                        path("abort.h5"),
+                    2);
+  EXPECT_EQ(o.code, 3) << o.err;
+  const auto summary = nlohmann::json::parse(o.out);
+  EXPECT_GE(summary["failed"].get<int>(), 1);
+  EXPECT_GT(summary["cancelled"].get<int>(), 0);
+}
+
+struct bad_case {
+  std::string name;
+  std::string job_text;  // empty = use a good job
+  std::string flags;
+  std::string expected;  // substring of the one-line message
+};
+
+TEST_F(Cli, BadInputExitsTwoWithOneLineAndWritesNothing) {
+  const std::string good = "app = \"synthetic\"\n[params]\ntasks = 10\n";
+  const std::vector<bad_case> cases = {
+      {"malformed", "app = \"synthetic\"\n[params\ntasks = 1\n", "", "malformed TOML"},
+      {"unknown_top", "colour = 3\n" + good, "", "colour: unknown key"},
+      {"unknown_app", "app = \"nope\"\n", "", "app: unknown app 'nope'"},
+      {"missing_app", "[params]\ntasks = 1\n", "", "app: missing"},
+      {"unknown_param", "app = \"synthetic\"\n[params]\ntaks = 1\n", "", "params.taks: unknown parameter"},
+      {"wrong_type", "app = \"synthetic\"\n[params]\ntasks = \"many\"\n", "", "params.tasks: expected an integer"},
+      {"out_of_range", "app = \"synthetic\"\n[params]\ntasks = -5\n", "", "params.tasks: -5 is below the minimum 0"},
+      {"bad_choice", "app = \"synthetic\"\n[params]\nwork = \"dance\"\n", "", "params.work: 'dance' is not one of"},
+      {"bad_schedule", good + "[schedule]\nchunk = 0\n", "", "schedule.chunk"},
+      {"bad_on_error", good + "[schedule]\non_error = \"ignore\"\n", "", "schedule.on_error"},
+      {"bad_set", "", "--set params.tasks=lots", "--set params.tasks: 'lots' is not an integer"},
+      {"set_unknown", "", "--set params.nope=1", "unknown parameter 'nope'"},
+      {"bad_chunk_flag", "", "--chunk -3", "--chunk"},
+      {"bad_threads", "", "--threads 0", "--threads"},
+      {"bad_progress", "", "--progress loud", "--progress"},
+      {"missing_dir", "", "--out /nonexistent/dir/x.h5", "does not exist"},
+      {"mandelbrot_box", "app = \"mandelbrot\"\n[params]\nx_min = 1.0\nx_max = 0.0\n", "", "params.x_max: must be greater"},
+  };
+  for (const auto& c : cases) {
+    const auto job = write_job(c.name + ".toml", c.job_text.empty() ? good : c.job_text);
+    const auto out = path(c.name + ".h5");
+    const std::string out_flag = c.flags.find("--out") == std::string::npos ? " --out " + out : "";
+    for (int ranks : {1, 3}) {
+      auto o = rankpool("run " + job + out_flag + " " + c.flags, ranks);
+      EXPECT_EQ(o.code, 2) << c.name << ": " << o.err;
+      EXPECT_NE(o.err.find(c.expected), std::string::npos) << c.name << " said: " << o.err;
+      EXPECT_EQ(count_lines_from_rankpool(o.err), 1) << c.name << " printed more or less than one line: " << o.err;
+      EXPECT_FALSE(fs::exists(out)) << c.name << " wrote an output file";
+    }
+  }
+  auto missing = rankpool("run " + path("absent.toml"), 2);
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_NE(missing.err.find("cannot open the job file"), std::string::npos) << missing.err;
+}
+
+TEST_F(Cli, ExistingOutputIsNeverOverwrittenWithoutForce) {
+  const auto job = write_job("j.toml", "app = \"synthetic\"\n[params]\ntasks = 5\n");
+  const auto out = path("exists.h5");
+  std::ofstream(out) << "precious";
+  auto o = rankpool("run " + job + " --out " + out, 2);
+  EXPECT_EQ(o.code, 2);
+  EXPECT_NE(o.err.find("output exists"), std::string::npos) << o.err;
+  EXPECT_EQ(slurp(out), "precious");
+  EXPECT_EQ(rankpool("run " + job + " --force --progress none --out " + out, 2).code, 0);
+  EXPECT_EQ(rankpool::run_file::open(out, false).string_attribute("/", "status"), "complete");
+}
+
+TEST_F(Cli, SetOverridesAndProgressLog) {
+  const auto job = write_job("s.toml", "app = \"synthetic\"\n[params]\ntasks = 5\n");
+  auto o = rankpool("run " + job + " --json --progress log --set params.tasks=77 --out " + path("s.h5"), 2);
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(nlohmann::json::parse(o.out)["tasks"], 77);
+  EXPECT_NE(o.err.find("77/77 tasks"), std::string::npos) << o.err;
+  auto file = rankpool::run_file::open(path("s.h5"), false);
+  EXPECT_NE(file.string_attribute("/", "job_resolved").find("tasks = 77"), std::string::npos);
+}
+
+}  // namespace
