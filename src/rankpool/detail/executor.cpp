@@ -31,6 +31,12 @@ void write_chunk_header(byte_buffer& out, const chunk_header& header) {
   wire_writer(out).put(header);
 }
 
+void limit_kernel_threads(const executor_identity& self) {
+  // A kernel's own `omp parallel` inherits this thread's nthreads-var: without
+  // the limit it would start one thread per core of the node on every rank.
+  omp_set_num_threads(std::max(1, self.context.threads));
+}
+
 void execute_chunk(const task_table& table, byte_view message, byte_buffer& reply, const executor_identity& self,
                    chunk_output& out) {
   const double start = seconds_since(self.epoch);

@@ -14,6 +14,9 @@ struct executor_identity {
   std::chrono::steady_clock::time_point epoch;  ///< aligned across ranks by a barrier at start
 };
 
+/// Caps the OpenMP threads of kernels started on the calling thread at the rank's budget.
+void limit_kernel_threads(const executor_identity& self);
+
 /// Runs the chunk in `message` and writes the reply into `reply` (cleared first).
 void execute_chunk(const task_table& table, byte_view message, byte_buffer& reply, const executor_identity& self,
                    chunk_output& scratch);

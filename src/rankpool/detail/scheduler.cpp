@@ -363,6 +363,7 @@ void scheduler::handle_result(byte_buffer message) {
 void scheduler::local_executor_loop() {
   chunk_output scratch;
   byte_buffer reply;
+  limit_kernel_threads(options_.local_identity);
   while (true) {
     byte_buffer message;
     {

@@ -34,6 +34,7 @@ void serve(const environment& env, const task_table& table, const executor_ident
   chunk_output scratch;
   bool stopping = false;
   backoff idle;
+  limit_kernel_threads(self);
 
   auto complete_sends = [&] {
     for (auto it = sends.begin(); it != sends.end();) {
