@@ -72,7 +72,26 @@ struct run_args {
   job_overrides overrides;
   run_options options;
   bool json = false;
+  bool dry_run = false;
 };
+
+/// What --dry-run shows: the task count and the first combinations of a sweep.
+void print_dry_run(const job_spec& job) {
+  const auto instance = job.app->make(job.params);
+  std::printf("%s: %llu tasks -> %s\n", job.app->name.c_str(),
+              static_cast<unsigned long long>(instance->task_count()), job.output.c_str());
+  if (const sweep_table* sweep = job.params.sweep()) {
+    const std::uint64_t shown = std::min<std::uint64_t>(sweep->size(), 10);
+    for (std::uint64_t i = 0; i < shown; ++i) {
+      std::printf("  task %llu:", static_cast<unsigned long long>(i));
+      for (std::size_t a = 0; a < sweep->axes.size(); ++a)
+        std::printf(" %s=%s", sweep->axes[a].first.c_str(), format_value(sweep->value(a, i)).c_str());
+      std::printf("\n");
+    }
+    if (shown < sweep->size())
+      std::printf("  ... %llu more\n", static_cast<unsigned long long>(sweep->size() - shown));
+  }
+}
 
 int run_command(int argc, char** argv, const run_args& args) {
   environment env(argc, argv);
@@ -90,6 +109,10 @@ int run_command(int argc, char** argv, const run_args& args) {
     if (!problem.empty()) throw usage_error(problem);
     text = env.broadcast(text);
     const job_spec job = parse_job(args.job_file, text, args.overrides);
+    if (args.dry_run) {
+      if (env.is_root()) print_dry_run(job);
+      return exit_ok;
+    }
     const run_summary summary = run_job(env, job, args.options);
     if (env.is_root()) {
       if (args.json) {
@@ -134,6 +157,7 @@ int cli_main(int argc, char** argv) {
   run->add_option("--prefetch", args.options.prefetch, "Chunks queued per rank, running one included")
       ->check(CLI::Range(1, 64));
   run->add_flag("--force", args.options.force, "Overwrite an existing output file");
+  run->add_flag("--dry-run", args.dry_run, "Validate the job, print the task count and first sweep combinations, run nothing");
   run->add_flag("--json", args.json, "Print one JSON summary object on stdout at the end");
   auto* apps = cli.add_subcommand("apps", "List the apps with their parameters and defaults");
 

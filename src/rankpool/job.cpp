@@ -1,5 +1,6 @@
 #include "rankpool/job.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -104,6 +105,97 @@ std::string string_at(const std::string& file, const std::string& key, const tom
   return v.as_string().str;
 }
 
+/// One axis of a sweep: a list of values or a {start, stop, num|step, scale} range.
+std::vector<param_value> parse_axis(const std::string& file, const std::string& key, const param_spec& spec,
+                                    const toml::value& v) {
+  std::vector<param_value> values;
+  if (v.is_array()) {
+    for (const auto& element : v.as_array()) values.push_back(convert(file, key, spec, element));
+  } else if (v.is_table()) {
+    if (spec.default_value.index() > 1) fail(file, key, "a range needs a numeric parameter");
+    const auto& range = v.as_table();
+    auto number = [&](const char* name) -> std::optional<double> {
+      auto it = range.find(name);
+      if (it == range.end()) return std::nullopt;
+      if (it->second.is_integer()) return static_cast<double>(it->second.as_integer());
+      if (it->second.is_floating()) return it->second.as_floating();
+      fail(file, key + "." + name, "expected a number" + at_line(it->second));
+    };
+    for (const auto& [name, value] : range)
+      if (name != "start" && name != "stop" && name != "num" && name != "step" && name != "scale")
+        fail(file, key + "." + name, "unknown key (expected start, stop, num or step, scale)" + at_line(value));
+    const auto start = number("start"), stop = number("stop"), num = number("num"), step = number("step");
+    if (!start || !stop) fail(file, key, "a range needs start and stop" + at_line(v));
+    if (num.has_value() == step.has_value()) fail(file, key, "a range needs exactly one of num and step" + at_line(v));
+    std::string scale = "linear";
+    if (auto it = range.find("scale"); it != range.end()) scale = string_at(file, key + ".scale", it->second);
+    if (scale != "linear" && scale != "log") fail(file, key + ".scale", "'" + scale + "' is not linear or log");
+    std::vector<double> points;
+    if (num) {
+      if (*num < 1 || *num > 1e7 || std::floor(*num) != *num) fail(file, key + ".num", "must be an integer in 1..10000000");
+      if (scale == "log" && (*start <= 0 || *stop <= 0)) fail(file, key, "a log range needs start and stop > 0");
+      const auto n = static_cast<std::size_t>(*num);
+      for (std::size_t k = 0; k < n; ++k) {
+        const double t = n == 1 ? 0.0 : static_cast<double>(k) / static_cast<double>(n - 1);
+        points.push_back(scale == "log" ? *start * std::pow(*stop / *start, t) : *start + (*stop - *start) * t);
+      }
+    } else {
+      if (scale != "linear") fail(file, key + ".scale", "step ranges are linear; use num with scale = \"log\"");
+      if (!(*step > 0)) fail(file, key + ".step", "must be positive");
+      if ((*stop - *start) / *step > 1e7) fail(file, key, "more than 10000000 values");
+      for (double x = *start; x <= *stop + 1e-9 * std::abs(*step); x += *step) points.push_back(x);
+    }
+    for (double x : points) {
+      if (spec.default_value.index() == 0) {
+        const param_value rounded = static_cast<std::int64_t>(std::llround(x));
+        if (values.empty() || values.back() != rounded) values.push_back(rounded);
+      } else {
+        values.push_back(x);
+      }
+    }
+  } else {
+    fail(file, key, "expected a list of values or a range table" + at_line(v));
+  }
+  if (values.empty()) fail(file, key, "has no values");
+  for (const auto& value : values) check_range(file, key, spec, value);
+  return values;
+}
+
+std::shared_ptr<const sweep_table> parse_sweep(const std::string& file, const app_info& app, const toml::table& table) {
+  auto sweep = std::make_shared<sweep_table>();
+  std::vector<std::string> names;
+  for (const auto& [key, value] : table) {
+    if (key == "mode") {
+      const auto mode = string_at(file, "sweep.mode", value);
+      if (mode == "product") {
+        sweep->mode = sweep_table::combine::product;
+      } else if (mode == "zip") {
+        sweep->mode = sweep_table::combine::zip;
+      } else {
+        fail(file, "sweep.mode", "'" + mode + "' is not product or zip");
+      }
+      continue;
+    }
+    names.push_back(key);
+  }
+  std::sort(names.begin(), names.end());  // axis order is documented: alphabetical, last fastest
+  for (const auto& name : names) {
+    const param_spec* spec = find_param(app, name);
+    if (!spec) fail(file, "sweep." + name, "unknown parameter of app '" + app.name + "'" + at_line(table.at(name)));
+    sweep->axes.emplace_back(name, parse_axis(file, "sweep." + name, *spec, table.at(name)));
+  }
+  if (sweep->axes.empty()) fail(file, "sweep", "names no parameter to sweep");
+  double combinations = sweep->mode == sweep_table::combine::zip ? static_cast<double>(sweep->axes[0].second.size()) : 1;
+  for (const auto& [name, axis] : sweep->axes) {
+    if (sweep->mode == sweep_table::combine::zip && axis.size() != sweep->axes[0].second.size())
+      fail(file, "sweep." + name, "has " + std::to_string(axis.size()) + " values but sweep." + sweep->axes[0].first +
+                                      " has " + std::to_string(sweep->axes[0].second.size()) + " (mode = \"zip\")");
+    if (sweep->mode == sweep_table::combine::product) combinations *= static_cast<double>(axis.size());
+  }
+  if (combinations > 1e9) fail(file, "sweep", "more than 1e9 combinations");
+  return sweep;
+}
+
 }  // namespace
 
 std::string read_job_file(const std::string& path) {
@@ -131,9 +223,9 @@ job_spec parse_job(const std::string& file, const std::string& text, const job_o
   }
   if (!root.is_table()) throw usage_error(file + ": not a TOML table");
   const auto& top = root.as_table();
-  static const std::set<std::string> known_top{"app", "params", "schedule", "output"};
+  static const std::set<std::string> known_top{"app", "params", "sweep", "schedule", "output"};
   for (const auto& [key, value] : top)
-    if (!known_top.count(key)) fail(file, key, "unknown key (expected app, [params], [schedule], [output])" + at_line(value));
+    if (!known_top.count(key)) fail(file, key, "unknown key (expected app, [params], [sweep], [schedule], [output])" + at_line(value));
 
   auto app_it = top.find("app");
   if (app_it == top.end()) fail(file, "app", "missing (name one of the apps `rankpool apps` lists)");
@@ -167,7 +259,15 @@ job_spec parse_job(const std::string& file, const std::string& text, const job_o
     values[key] = convert_text("--set params." + key, *spec, assignment.substr(eq + 1));
   }
   for (const auto& spec : job.app->params) check_range(file, "params." + spec.name, spec, values[spec.name]);
-  job.params = rankpool::params(file, values);
+  std::shared_ptr<const sweep_table> sweep;
+  if (const auto* table = table_of("sweep")) {
+    sweep = parse_sweep(file, *job.app, *table);
+    const auto* fixed = table_of("params");
+    for (const auto& [name, axis] : sweep->axes)
+      if (fixed && fixed->count(name))
+        fail(file, "sweep." + name, "is also set in [params]; a parameter is either fixed or swept");
+  }
+  job.params = rankpool::params(file, values, sweep);
 
   std::string chunk_text = "auto";
   std::string on_error_text = "abort";
@@ -219,15 +319,36 @@ job_spec parse_job(const std::string& file, const std::string& text, const job_o
     if (overrides.output->empty()) throw usage_error("--out: must not be empty");
     job.output = *overrides.output;
   }
-  // The app's own cross-parameter checks (stability bounds, memory) run last.
-  (void)job.app->make(job.params);
+  // The app's own cross-parameter checks (stability bounds, memory) run last,
+  // for every combination of a sweep.
+  const auto instance = job.app->make(job.params);
+  if (sweep) {
+    for (std::uint64_t i = 0; i < job.params.combinations(); ++i) (void)job.app->make(job.params.combination(i));
+    if (instance->task_count() != job.params.combinations())
+      fail(file, "sweep", "app '" + app_name + "' does not run one task per combination, so it cannot be swept");
+  }
   return job;
 }
 
 std::string job_spec::resolved_toml() const {
   std::ostringstream out;
   out << "app = \"" << app->name << "\"\n\n[params]\n";
-  for (const auto& [key, value] : params.values()) out << key << " = " << format_value(value) << "\n";
+  auto is_swept = [this](const std::string& key) {
+    if (!params.sweep()) return false;
+    for (const auto& axis : params.sweep()->axes)
+      if (axis.first == key) return true;
+    return false;
+  };
+  for (const auto& [key, value] : params.values())
+    if (!is_swept(key)) out << key << " = " << format_value(value) << "\n";
+  if (const sweep_table* sweep = params.sweep()) {
+    out << "\n[sweep]\nmode = \"" << (sweep->mode == sweep_table::combine::zip ? "zip" : "product") << "\"\n";
+    for (const auto& [name, axis] : sweep->axes) {
+      out << name << " = [";
+      for (std::size_t i = 0; i < axis.size(); ++i) out << (i ? ", " : "") << format_value(axis[i]);
+      out << "]\n";
+    }
+  }
   out << "\n[schedule]\nchunk = \"" << chunking.to_string() << "\"\non_error = \""
       << (on_error == error_policy::abort ? "abort" : "continue") << "\"\nretries = " << retries << "\n";
   out << "\n[output]\npath = \"" << output << "\"\n";

@@ -57,6 +57,28 @@ double params::real(const std::string& name) const { return std::get<double>(at(
 const std::string& params::string(const std::string& name) const { return std::get<std::string>(at(name)); }
 bool params::boolean(const std::string& name) const { return std::get<bool>(at(name)); }
 
+std::uint64_t sweep_table::size() const {
+  if (axes.empty()) return 1;
+  std::uint64_t n = mode == combine::zip ? axes.front().second.size() : 1;
+  if (mode == combine::product)
+    for (const auto& axis : axes) n *= axis.second.size();
+  return n;
+}
+
+const param_value& sweep_table::value(std::size_t axis, std::uint64_t index) const {
+  if (mode == combine::zip) return axes[axis].second[index];
+  for (std::size_t a = axes.size(); a-- > axis + 1;) index /= axes[a].second.size();
+  return axes[axis].second[index % axes[axis].second.size()];
+}
+
+params params::combination(std::uint64_t index) const {
+  if (!sweep_) return *this;
+  if (index >= sweep_->size()) throw error("sweep combination " + std::to_string(index) + " out of range");
+  params one(where_, values_);
+  for (std::size_t a = 0; a < sweep_->axes.size(); ++a) one.values_[sweep_->axes[a].first] = sweep_->value(a, index);
+  return one;
+}
+
 void params::reject(const std::string& name, const std::string& reason) const {
   throw usage_error(where_ + ": params." + name + ": " + reason);
 }

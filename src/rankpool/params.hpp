@@ -2,6 +2,7 @@
 /// App parameters: what an app declares, and the validated values a job supplies.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -34,12 +35,32 @@ param_spec bool_param(std::string name, bool default_value, std::string help);
 
 std::string format_value(const param_value& value);
 
+/// The combinations of a job's [sweep]: one axis per swept parameter, combined as a
+/// cartesian product (last axis fastest) or zipped (all axes the same length).
+struct sweep_table {
+  enum class combine { product, zip };
+  combine mode = combine::product;
+  std::vector<std::pair<std::string, std::vector<param_value>>> axes;
+
+  std::uint64_t size() const;
+  /// Value of axis `axis` in combination `index`.
+  const param_value& value(std::size_t axis, std::uint64_t index) const;
+};
+
 /// Validated parameter values (declared defaults filled in). `where` prefixes errors: "job.toml: params.width".
 class params {
  public:
   params() = default;
-  params(std::string where, std::map<std::string, param_value> values)
-      : where_(std::move(where)), values_(std::move(values)) {}
+  params(std::string where, std::map<std::string, param_value> values,
+         std::shared_ptr<const sweep_table> sweep = nullptr)
+      : where_(std::move(where)), values_(std::move(values)), sweep_(std::move(sweep)) {}
+
+  /// Parameter combinations of the job's [sweep]; 1 when it has none.
+  std::uint64_t combinations() const { return sweep_ ? sweep_->size() : 1; }
+  /// The parameters of combination `index`: base values with the swept ones replaced.
+  params combination(std::uint64_t index) const;
+  /// The sweep, or nullptr when the job has none.
+  const sweep_table* sweep() const noexcept { return sweep_.get(); }
 
   std::int64_t integer(const std::string& name) const;
   double real(const std::string& name) const;
@@ -54,6 +75,7 @@ class params {
   const param_value& at(const std::string& name) const;
   std::string where_;
   std::map<std::string, param_value> values_;
+  std::shared_ptr<const sweep_table> sweep_;
 };
 
 }  // namespace rankpool

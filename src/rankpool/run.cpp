@@ -40,6 +40,51 @@ void agree_or_throw(const environment& env, const std::string& problem) {
   if (!verdict.empty()) throw usage_error(verdict);
 }
 
+/// One column per swept parameter, row i = combination i = task i.
+void write_sweep_table(run_file& file, const params& p) {
+  const sweep_table* sweep = p.sweep();
+  if (!sweep) return;
+  const std::uint64_t n = sweep->size();
+  std::vector<std::string> names;
+  for (std::size_t a = 0; a < sweep->axes.size(); ++a) {
+    const std::string& name = sweep->axes[a].first;
+    names.push_back(name);
+    const std::string path = "/sweep/" + name;
+    switch (sweep->axes[a].second.front().index()) {
+      case 0: {
+        std::vector<std::int64_t> column(n);
+        for (std::uint64_t i = 0; i < n; ++i) column[i] = std::get<std::int64_t>(sweep->value(a, i));
+        file.create_column<std::int64_t>(path);
+        file.append(path, column.data(), column.size());
+        break;
+      }
+      case 1: {
+        std::vector<double> column(n);
+        for (std::uint64_t i = 0; i < n; ++i) column[i] = std::get<double>(sweep->value(a, i));
+        file.create_column<double>(path);
+        file.append(path, column.data(), column.size());
+        break;
+      }
+      case 2: {
+        std::vector<std::string> column(n);
+        for (std::uint64_t i = 0; i < n; ++i) column[i] = std::get<std::string>(sweep->value(a, i));
+        file.create_string_column(path);
+        file.append_strings(path, column);
+        break;
+      }
+      default: {
+        std::vector<std::uint8_t> column(n);
+        for (std::uint64_t i = 0; i < n; ++i) column[i] = std::get<bool>(sweep->value(a, i)) ? 1 : 0;
+        file.create_column<std::uint8_t>(path);
+        file.append(path, column.data(), column.size());
+        break;
+      }
+    }
+  }
+  file.set_attribute("/sweep", "parameters", names);
+  file.set_attribute("/sweep", "mode", std::string(sweep->mode == sweep_table::combine::zip ? "zip" : "product"));
+}
+
 template <class T>
 void append_column(run_file& file, const std::string& path, std::vector<T>& values) {
   if (!values.empty()) file.append<T>(path, values.data(), values.size());
@@ -170,6 +215,7 @@ run_summary run_job(environment& env, const job_spec& job, const run_options& op
       file->create_column<std::uint32_t>(column);
     for (const char* column : {"/chunks/start", "/chunks/end", "/chunks/busy"}) file->create_column<double>(column);
     file->set_attribute("/chunks", "time_unit", std::string("seconds since the pool started"));
+    write_sweep_table(*file, job.params);
     instance->create_results(*file);
     file->flush();
     progress.emplace(progress_reporter::parse_mode(options.progress), tasks);
