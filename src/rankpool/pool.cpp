@@ -113,7 +113,11 @@ void pool::poll(bool block) {
     last_idle_ = std::chrono::steady_clock::now();
     idle_hook_();
   }
-  while (scheduler_->next_completion(c, block && !waited, idle_interval_)) {
+  auto next = [&] {
+    if (block && !waited) return scheduler_->drive_until_completion(c, idle_interval_);
+    return scheduler_->next_completion(c, false, idle_interval_);
+  };
+  while (next()) {
     waited = true;
     auto it = active_.find(c.batch_id);
     if (it == active_.end()) continue;

@@ -101,19 +101,31 @@ void scheduler::push_completion(completion c) {
 
 bool scheduler::all_done() const { return in_flight_.empty() && batches_.empty(); }
 
+bool scheduler::iterate() {
+  bool progressed = take_requests();
+  progressed |= receive_results();
+  progressed |= dispatch();
+  progressed |= complete_sends();
+  return progressed;
+}
+
 void scheduler::loop() {
+  limit_kernel_threads(options_.local_identity);
   int idle_rounds = 0;
-  bool stopping = false;
   while (true) {
-    bool progressed = take_requests();
-    progressed |= receive_results();
-    progressed |= dispatch();
-    progressed |= complete_sends();
+    bool progressed = false;
     {
-      std::lock_guard lock(request_mutex_);
-      stopping = shutdown_requested_;
+      std::unique_lock progress(progress_mutex_);
+      // While the driver waits for results it runs the loop itself (see drive_until_completion).
+      driver_done_.wait(progress, [this] { return !driver_progressing_; });
+      progressed = iterate();
+      bool stopping = false;
+      {
+        std::lock_guard lock(request_mutex_);
+        stopping = shutdown_requested_;
+      }
+      if (stopping && all_done()) break;
     }
-    if (stopping && all_done()) break;
     if (progressed) {
       idle_rounds = 0;
     } else {
@@ -130,6 +142,35 @@ void scheduler::loop() {
   }
   local_wake_.notify_one();
   local_thread_.join();
+}
+
+bool scheduler::drive_until_completion(completion& out, std::chrono::milliseconds timeout) {
+  if (next_completion(out, false, timeout)) return true;
+  // The driver would only sleep until the scheduler thread woke it: instead it runs
+  // the scheduler loop itself, saving two thread hand-offs per chunk. MPI stays
+  // serialized: whoever holds progress_mutex_ is the only thread calling MPI.
+  driver_progressing_ = true;
+  std::unique_lock progress(progress_mutex_);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool got = false;
+  int idle_rounds = 0;
+  try {
+    while (!(got = next_completion(out, false, timeout))) {
+      if (iterate()) {
+        idle_rounds = 0;
+      } else {
+        if (std::chrono::steady_clock::now() >= deadline) break;
+        idle_wait(++idle_rounds);
+      }
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rankpool: fatal error in rank 0's scheduler: %s\n", e.what());
+    env_.abort(1);
+  }
+  driver_progressing_ = false;
+  progress.unlock();
+  driver_done_.notify_all();
+  return got;
 }
 
 void scheduler::idle_wait(int idle_rounds) {
@@ -211,6 +252,8 @@ bool scheduler::make_chunk(int rank, byte_buffer& out) {
     write_chunk_header(out, header);
     if (b.spec.encode_inputs) b.spec.encode_inputs(header.first, header.count, out);
     in_flight_.emplace(header.chunk_id, in_flight{b.id, header.first, header.count, attempt, rank});
+    last_chunk_estimate_ = b.sizer.mean_item_seconds() * header.count /
+                           std::max(1, options_.worker_threads[static_cast<std::size_t>(rank)]);
     ++b.chunks_in_flight;
     return true;
   }
@@ -237,6 +280,15 @@ bool scheduler::dispatch() {
       }
       ++load;
       progressed = true;
+      if (rank == 0 && last_chunk_estimate_ > 0 && last_chunk_estimate_ < inline_chunk_seconds) {
+        // A chunk this short costs less than waking the executor thread: run it here,
+        // then go back to polling (one per round, so MPI traffic is never starved).
+        execute_chunk(table_, buffer, inline_reply_, options_.local_identity, inline_scratch_);
+        spare_buffers_.push_back(std::move(buffer));
+        handle_result(std::move(inline_reply_));
+        inline_reply_ = byte_buffer();
+        break;
+      }
       if (rank == 0) {
         {
           std::lock_guard lock(local_mutex_);

@@ -72,6 +72,9 @@ class scheduler {
   void cancel(std::uint64_t batch_id);
   /// Takes the next event; with `block`, waits up to `timeout` for one.
   bool next_completion(completion& out, bool block, std::chrono::milliseconds timeout);
+  /// Like next_completion(block), but the calling (driver) thread runs the scheduler
+  /// loop while it waits instead of sleeping.
+  bool drive_until_completion(completion& out, std::chrono::milliseconds timeout);
   /// Stops new dispatch for everything, lets in-flight chunks return.
   void cancel_all();
   /// Runs what was submitted to the end, stops the workers and joins the threads.
@@ -92,6 +95,7 @@ class scheduler {
   };
 
   void loop();
+  bool iterate();
   bool take_requests();
   bool receive_results();
   bool dispatch();
@@ -118,6 +122,18 @@ class scheduler {
   std::vector<byte_buffer> spare_buffers_;
   std::uint64_t next_chunk_id_ = 1;
   int next_rank_ = 0;
+
+  /// Chunks expected to run shorter than this on rank 0 run inline in the scheduler loop.
+  static constexpr double inline_chunk_seconds = 20e-6;
+  double last_chunk_estimate_ = 0;
+  byte_buffer inline_reply_;
+  chunk_output inline_scratch_;
+
+  // Held by whichever thread runs the scheduler loop: the scheduler thread, or the
+  // driver while it waits for results.
+  std::mutex progress_mutex_;
+  std::condition_variable driver_done_;
+  std::atomic<bool> driver_progressing_{false};
 
   // Driver -> scheduler requests.
   std::mutex request_mutex_;

@@ -1,0 +1,181 @@
+#include "rankpool/slurm.hpp"
+
+#include <cctype>
+#include <cstdlib>
+#include <string>
+
+#include "rankpool/error.hpp"
+#include "rankpool/version.hpp"
+
+namespace rankpool {
+namespace {
+
+// slurm/multi_node.sbatch from its "# ---- body" line to the end, verbatim
+// (tests/slurm/slurm_script_test.cpp fails when the two drift apart).
+constexpr std::string_view body = R"sh(
+# ---- body: make_batch_script() in src/rankpool/slurm.cpp emits these same lines ----
+set -uo pipefail
+if [ $# -lt 1 ]; then
+  echo "usage: sbatch [options] SCRIPT JOB.toml [rankpool run options...]" >&2
+  exit 2
+fi
+job=$1
+shift
+rankpool=${RANKPOOL:-${SLURM_SUBMIT_DIR:-$PWD}/build/apps/rankpool}
+threads=${SLURM_CPUS_PER_TASK:-1}
+ranks_per_node=${SLURM_NTASKS_PER_NODE%%(*}
+export OMP_NUM_THREADS=$threads
+export OMP_PLACES=${OMP_PLACES:-cores}
+export OMP_PROC_BIND=${OMP_PROC_BIND:-close}
+echo "rankpool: SLURM job ${SLURM_JOB_ID} on ${SLURM_JOB_NODELIST}: ${SLURM_NTASKS} ranks x ${threads} threads: $job $*"
+case ${RANKPOOL_LAUNCHER:-srun} in
+  srun)
+    srun --mpi=pmix --ntasks="$SLURM_NTASKS" --ntasks-per-node="$ranks_per_node" \
+      --cpus-per-task="$threads" --cpu-bind=cores "$rankpool" run "$job" "$@"
+    ;;
+  mpirun)
+    mpirun -n "$SLURM_NTASKS" --map-by "ppr:${ranks_per_node}:node:PE=${threads}" --bind-to core \
+      "$rankpool" run "$job" "$@"
+    ;;
+  *)
+    echo "rankpool: RANKPOOL_LAUNCHER must be srun or mpirun, not '${RANKPOOL_LAUNCHER}'" >&2
+    exit 2
+    ;;
+esac
+status=$?
+echo "rankpool: exit status $status"
+exit "$status"
+)sh";
+
+/// The shell word for `text`: single quotes, embedded ones as '\''.
+std::string shell_quote(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') out += "'\\''";
+    else out += c;
+  }
+  return out + "'";
+}
+
+void require(bool ok, const std::string& message) {
+  if (!ok) throw usage_error("rankpool slurm: " + message);
+}
+
+/// A path that can stand in a script: not empty, one line.
+void check_path(const std::string& what, const std::string& path) {
+  require(!path.empty(), what + " is empty");
+  require(path.find_first_of(std::string("\n\r\0", 3)) == std::string::npos, what + " must be one line");
+}
+
+/// What may follow an #SBATCH option: sbatch does not unquote these.
+bool is_directive_word(std::string_view text, std::string_view extra) {
+  if (text.empty()) return false;
+  for (char c : text)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && extra.find(c) == std::string_view::npos) return false;
+  return true;
+}
+
+bool all_digits(std::string_view text) {
+  if (text.empty()) return false;
+  for (char c : text)
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+  return true;
+}
+
+/// OUTPUT with ".${SLURM_ARRAY_TASK_ID}" before its extension, as a shell word.
+std::string array_output_word(const std::string& output) {
+  const auto slash = output.find_last_of('/');
+  auto dot = output.find_last_of('.');
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash) || dot == 0 ||
+      (slash != std::string::npos && dot == slash + 1))
+    dot = output.size();
+  return shell_quote(output.substr(0, dot) + ".") + "\"${SLURM_ARRAY_TASK_ID}\"" +
+         (dot < output.size() ? shell_quote(output.substr(dot)) : std::string());
+}
+
+}  // namespace
+
+bool is_valid_walltime(std::string_view text) {
+  const auto first = text.find(':');
+  const auto second = first == std::string_view::npos ? first : text.find(':', first + 1);
+  if (second == std::string_view::npos) return false;
+  const auto hours = text.substr(0, first);
+  const auto minutes = text.substr(first + 1, second - first - 1);
+  const auto seconds = text.substr(second + 1);
+  if (!all_digits(hours) || hours.size() > 6 || minutes.size() != 2 || seconds.size() != 2 ||
+      !all_digits(minutes) || !all_digits(seconds))
+    return false;
+  const int m = std::stoi(std::string(minutes));
+  const int s = std::stoi(std::string(seconds));
+  if (m > 59 || s > 59) return false;
+  return std::stol(std::string(hours)) + m + s > 0;
+}
+
+std::string_view batch_script_body() { return body.substr(1); }  // without the raw string's first newline
+
+std::string make_batch_script(const slurm_request& r) {
+  check_path("the job file", r.job_file);
+  check_path("the rankpool binary", r.rankpool);
+  require(r.nodes >= 1 && r.nodes <= 1000000, "--nodes must be 1 or more, not " + std::to_string(r.nodes));
+  require(r.ntasks_per_node >= 1 && r.ntasks_per_node <= 4096,
+          "--ntasks-per-node must be 1 to 4096, not " + std::to_string(r.ntasks_per_node));
+  require(r.cpus_per_task >= 1 && r.cpus_per_task <= 4096,
+          "--cpus-per-task must be 1 to 4096, not " + std::to_string(r.cpus_per_task));
+  require(is_valid_walltime(r.time), "--time must be HH:MM:SS (minutes and seconds below 60, not zero), not '" +
+                                         r.time + "'");
+  require(r.partition.empty() || is_directive_word(r.partition, "_.-,"),
+          "--partition may hold letters, digits and _ . - , only, not '" + r.partition + "'");
+  require(is_directive_word(r.job_name, "_.-"),
+          "the job name may hold letters, digits and _ . - only, not '" + r.job_name + "'");
+  require(r.log.empty() || is_directive_word(r.log, "_.-/%+"),
+          "the log path may hold letters, digits and _ . - / % + only, not '" + r.log + "'");
+  if (r.array) {
+    require(*r.array >= 1 && *r.array <= 1000000, "--array must be 1 or more, not " + std::to_string(*r.array));
+    require(!r.output.empty(), "--array needs an output path (each run writes OUTPUT.<index>.h5)");
+  }
+  if (!r.output.empty()) check_path("the output path", r.output);
+
+  const std::string threads = std::to_string(r.cpus_per_task);
+  std::string s;
+  s += "#!/bin/bash\n";
+  s += "# Generated by `rankpool slurm` (rankpool " + std::string(version) + "): " + std::to_string(r.nodes) +
+       " node(s) x " + std::to_string(r.ntasks_per_node) + " rank(s) x " + threads + " thread(s), wall time " +
+       r.time + (r.array ? ", array of " + std::to_string(*r.array) : std::string()) + ".\n";
+  s += "# Submit it as it is: sbatch THIS_SCRIPT\n";
+  s += "# Arguments replace the job and flags filled in below: sbatch THIS_SCRIPT JOB.toml [rankpool run options...]\n";
+  s += "# The template is slurm/multi_node.sbatch (see slurm/README.md); RANKPOOL in the\n";
+  s += "# environment overrides the binary, RANKPOOL_LAUNCHER=mpirun launches with mpirun.\n";
+  s += "#SBATCH --job-name=" + r.job_name + "\n";
+  s += "#SBATCH --nodes=" + std::to_string(r.nodes) + "\n";
+  s += "#SBATCH --ntasks-per-node=" + std::to_string(r.ntasks_per_node) + "\n";
+  s += "#SBATCH --cpus-per-task=" + threads + "\n";
+  s += "#SBATCH --time=" + r.time + "\n";
+  s += "#SBATCH --output=" + (r.log.empty() ? std::string(r.array ? "rankpool-%A_%a.out" : "rankpool-%j.out") : r.log) +
+       "\n";
+  if (!r.partition.empty()) s += "#SBATCH --partition=" + r.partition + "\n";
+  if (r.array) s += "#SBATCH --array=0-" + std::to_string(*r.array - 1) + "\n";
+  s += "\n# Filled in by `rankpool slurm`:\n";
+  s += "if [ -z \"${RANKPOOL:-}\" ]; then RANKPOOL=" + shell_quote(r.rankpool) + "; fi\n";
+  s += "if [ $# -eq 0 ]; then set -- " + shell_quote(r.job_file);
+  if (!r.output.empty()) s += " --out " + (r.array ? array_output_word(r.output) : shell_quote(r.output));
+  s += "; fi\n\n";
+  s += batch_script_body();
+  return s;
+}
+
+std::vector<std::pair<std::string, std::string>> slurm_attributes() {
+  static constexpr const char* names[] = {
+      "SLURM_CLUSTER_NAME",     "SLURM_JOB_ID",          "SLURM_JOB_NAME",         "SLURM_JOB_PARTITION",
+      "SLURM_JOB_ACCOUNT",      "SLURM_JOB_QOS",         "SLURM_JOB_NODELIST",     "SLURM_JOB_NUM_NODES",
+      "SLURM_NTASKS",           "SLURM_NTASKS_PER_NODE", "SLURM_TASKS_PER_NODE",   "SLURM_CPUS_PER_TASK",
+      "SLURM_JOB_CPUS_PER_NODE", "SLURM_STEP_ID",        "SLURM_ARRAY_JOB_ID",     "SLURM_ARRAY_TASK_ID",
+      "SLURM_ARRAY_TASK_COUNT", "SLURM_ARRAY_TASK_MIN",  "SLURM_ARRAY_TASK_MAX",   "SLURM_RESTART_COUNT",
+      "SLURM_SUBMIT_DIR",       "SLURM_SUBMIT_HOST",
+  };
+  std::vector<std::pair<std::string, std::string>> found;
+  for (const char* name : names)
+    if (const char* value = std::getenv(name)) found.emplace_back(name, value);
+  return found;
+}
+
+}  // namespace rankpool
