@@ -60,11 +60,12 @@ void print_apps() {
 }
 
 void print_summary(const run_summary& s) {
-  std::printf("%s: %llu tasks, %llu failed, %llu cancelled on %d ranks x %d threads in %.3f s "
-              "(%.4g tasks/s, efficiency %.3f) -> %s\n",
-              s.app.c_str(), static_cast<unsigned long long>(s.tasks), static_cast<unsigned long long>(s.failed),
+  std::printf("%s: %llu tasks (%llu done before, %llu ran now), %llu failed, %llu cancelled on %d ranks x %d threads "
+              "in %.3f s (%.4g tasks/s, efficiency %.3f)%s -> %s\n",
+              s.app.c_str(), static_cast<unsigned long long>(s.tasks), static_cast<unsigned long long>(s.already_done),
+              static_cast<unsigned long long>(s.ran), static_cast<unsigned long long>(s.failed),
               static_cast<unsigned long long>(s.cancelled), s.ranks, s.threads_per_rank, s.seconds, s.tasks_per_s(),
-              s.efficiency(), s.output.c_str());
+              s.efficiency(), s.interrupted ? ", INTERRUPTED (resumable with --resume)" : "", s.output.c_str());
 }
 
 struct run_args {
@@ -157,6 +158,16 @@ int cli_main(int argc, char** argv) {
   run->add_option("--prefetch", args.options.prefetch, "Chunks queued per rank, running one included")
       ->check(CLI::Range(1, 64));
   run->add_flag("--force", args.options.force, "Overwrite an existing output file");
+  run->add_flag("--resume", args.options.resume, "Continue an interrupted run: run only the tasks the output has no result for");
+  run->add_flag("--retry-failed", args.options.retry_failed, "Run again only the tasks the output records as failed");
+  double grace_seconds = 30;
+  double flush_seconds = 1;
+  run->add_option("--grace", grace_seconds, "Seconds chunks in flight may take after SIGTERM/SIGINT/SIGUSR1 (default 30)")
+      ->check(CLI::Range(0.0, 86400.0));
+  run->add_option("--flush-interval", flush_seconds, "Results are durable at most this many seconds after arriving (default 1)")
+      ->check(CLI::Range(0.001, 3600.0));
+  run->add_option("--flush-every", args.options.flush_every, "... or after this many results (default 100000)")
+      ->check(CLI::Range(1, 1 << 30));
   run->add_flag("--dry-run", args.dry_run, "Validate the job, print the task count and first sweep combinations, run nothing");
   run->add_flag("--json", args.json, "Print one JSON summary object on stdout at the end");
   auto* apps = cli.add_subcommand("apps", "List the apps with their parameters and defaults");
@@ -167,6 +178,8 @@ int cli_main(int argc, char** argv) {
     if (e.get_exit_code() == 0) return launcher_rank() == 0 ? cli.exit(e) : 0;  // --help, --version
     return usage_failure(argc, argv, e.what());
   }
+  args.options.grace = std::chrono::milliseconds(static_cast<long>(grace_seconds * 1000));
+  args.options.flush_interval = std::chrono::milliseconds(std::max(1L, static_cast<long>(flush_seconds * 1000)));
   if (apps->parsed()) {
     if (launcher_rank() == 0) print_apps();
     return exit_ok;

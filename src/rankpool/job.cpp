@@ -332,6 +332,15 @@ job_spec parse_job(const std::string& file, const std::string& text, const job_o
 
 std::string job_spec::resolved_toml() const {
   std::ostringstream out;
+  out << identity_toml();
+  out << "\n[schedule]\nchunk = \"" << chunking.to_string() << "\"\non_error = \""
+      << (on_error == error_policy::abort ? "abort" : "continue") << "\"\nretries = " << retries << "\n";
+  out << "\n[output]\npath = \"" << output << "\"\n";
+  return out.str();
+}
+
+std::string job_spec::identity_toml() const {
+  std::ostringstream out;
   out << "app = \"" << app->name << "\"\n\n[params]\n";
   auto is_swept = [this](const std::string& key) {
     if (!params.sweep()) return false;
@@ -349,9 +358,6 @@ std::string job_spec::resolved_toml() const {
       out << "]\n";
     }
   }
-  out << "\n[schedule]\nchunk = \"" << chunking.to_string() << "\"\non_error = \""
-      << (on_error == error_policy::abort ? "abort" : "continue") << "\"\nretries = " << retries << "\n";
-  out << "\n[output]\npath = \"" << output << "\"\n";
   return out.str();
 }
 

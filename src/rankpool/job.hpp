@@ -39,6 +39,9 @@ struct job_spec {
 
   /// The job with every default and override resolved, as TOML: what the run file records.
   std::string resolved_toml() const;
+  /// The part of resolved_toml() that defines the results (app, params, sweep):
+  /// what --resume compares with the file.
+  std::string identity_toml() const;
 };
 
 /// Parses and validates a job; every problem is a usage_error "FILE: KEY: REASON" on one line.

@@ -105,6 +105,11 @@ void pool::submit_batch(detail::batch_spec spec, std::shared_ptr<detail::batch_s
   active_.emplace(id, std::move(state));
 }
 
+void pool::cancel_all() {
+  require_driver("cancel_all");
+  scheduler_->cancel_all();
+}
+
 void pool::poll(bool block) {
   require_driver("poll");
   detail::completion c;

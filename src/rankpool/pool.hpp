@@ -207,6 +207,9 @@ class pool {
     return total;
   }
 
+  /// Hands out no more chunks of any batch; chunks in flight still come back.
+  void cancel_all();
+
   /// Processes results that have arrived; with `block`, waits for at least one event
   /// or until the idle hook is due.
   void poll(bool block);

@@ -2,10 +2,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "rankpool/signals.hpp"
 #include "rankpool/version.hpp"
 
 namespace rankpool {
@@ -25,7 +27,7 @@ std::string output_problem(const std::string& path, bool force) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (fs::exists(path, ec) && !force)
-    return path + ": output exists; pass --force to overwrite it (or --resume once supported)";
+    return path + ": output exists; pass --resume to continue it or --force to overwrite it";
   if (fs::is_directory(path, ec)) return path + ": output path is a directory";
   fs::path dir = fs::path(path).parent_path();
   if (dir.empty()) dir = ".";
@@ -98,6 +100,9 @@ std::string run_summary::to_json() const {
                    {"tasks", tasks},
                    {"failed", failed},
                    {"cancelled", cancelled},
+                   {"already_done", already_done},
+                   {"ran", ran},
+                   {"interrupted", interrupted},
                    {"ranks", ranks},
                    {"threads_per_rank", threads_per_rank},
                    {"seconds", seconds},
@@ -109,12 +114,14 @@ std::string run_summary::to_json() const {
 }
 
 job_context::job_context(pool& p, run_file& file, const job_spec& job, progress_reporter& progress,
-                         std::chrono::milliseconds flush_interval)
+                         const run_options& options)
     : pool_(p),
       file_(file),
       job_(job),
       progress_(progress),
-      flush_interval_(flush_interval),
+      flush_interval_(options.flush_interval),
+      flush_every_(std::max<std::uint64_t>(1, options.flush_every)),
+      grace_(options.grace),
       last_flush_(std::chrono::steady_clock::now()),
       status_(file, "/tasks/status"),
       attempts_(file, "/tasks/attempts") {}
@@ -123,6 +130,7 @@ void job_context::record_success(std::uint64_t index) {
   status_.set(index, status_done);
   attempts_.set(index, 1);
   ++done_;
+  ++results_since_flush_;
 }
 
 void job_context::record_failure(const task_failure& f) {
@@ -133,12 +141,14 @@ void job_context::record_failure(const task_failure& f) {
   failed_message_.push_back(f.message);
   ++failed_;
   ++done_;
+  ++results_since_flush_;
 }
 
 void job_context::on_chunk(const chunk_record& r) {
+  const std::uint64_t first = selected_ ? (*selected_)[r.first] : r.first;
   if (r.attempt > 1 && r.count == 1 && r.failed == 0)
-    attempts_.set(r.first, static_cast<std::uint8_t>(std::min<std::uint32_t>(r.attempt, 255)));
-  trace_.first_task.push_back(r.first);
+    attempts_.set(first, static_cast<std::uint8_t>(std::min<std::uint32_t>(r.attempt, 255)));
+  trace_.first_task.push_back(first);
   trace_.count.push_back(r.count);
   trace_.rank.push_back(r.rank);
   trace_.threads.push_back(r.threads);
@@ -147,7 +157,32 @@ void job_context::on_chunk(const chunk_record& r) {
   trace_.end.push_back(r.end);
   trace_.busy.push_back(r.busy);
   progress_.update(done_, failed_);
-  if (std::chrono::steady_clock::now() - last_flush_ >= flush_interval_) flush();
+  on_idle();
+}
+
+void job_context::on_idle() {
+  if (const int signal_number = received_stop_signal(); signal_number && !interrupted_) begin_interrupt(signal_number);
+  if (results_since_flush_ >= flush_every_ || std::chrono::steady_clock::now() - last_flush_ >= flush_interval_) flush();
+  if (interrupted_ && std::chrono::steady_clock::now() > interrupt_deadline_) {
+    // Chunks still out after the grace period may never come back (a rank may be
+    // gone): keep what is durable and end every rank.
+    flush();
+    file_.close();
+    std::fprintf(stderr, "rankpool: chunks still running after the %.0f s grace period; stopping now (resumable)\n",
+                 std::chrono::duration<double>(grace_).count());
+    std::fflush(stderr);
+    pool_.env().abort(exit_interrupted);
+  }
+}
+
+void job_context::begin_interrupt(int signal_number) {
+  interrupted_ = true;
+  interrupt_deadline_ = std::chrono::steady_clock::now() + grace_;
+  pool_.cancel_all();
+  file_.set_attribute("/", "status", std::string("interrupted"));
+  flush();
+  std::fprintf(stderr, "rankpool: received signal %d: no new chunks, waiting up to %.0f s for those in flight\n",
+               signal_number, std::chrono::duration<double>(grace_).count());
 }
 
 void job_context::flush() {
@@ -167,10 +202,60 @@ void job_context::flush() {
   append_column(file_, "/chunks/busy", trace_.busy);
   file_.flush();
   last_flush_ = std::chrono::steady_clock::now();
+  results_since_flush_ = 0;
 }
 
+namespace {
+
+void create_run_file_layout(run_file& file, const job_spec& job, app& instance, std::uint64_t tasks) {
+  file.set_attribute("/", "rankpool_version", std::string(version));
+  file.set_attribute("/", "app", job.app->name);
+  file.set_attribute("/", "job_toml", job.text);
+  file.set_attribute("/", "job_resolved", job.resolved_toml());
+  file.set_attribute("/", "job_identity", job.identity_toml());
+  file.set_attribute("/", "tasks", static_cast<std::uint64_t>(tasks));
+  file.create_dataset<std::uint8_t>("/tasks/status", {tasks}, status_pending);
+  file.set_attribute("/tasks/status", "meaning", std::string("0 pending, 1 done, 2 failed"));
+  file.create_dataset<std::uint8_t>("/tasks/attempts", {tasks}, 0);
+  file.create_column<std::uint64_t>("/tasks/failed_index");
+  file.create_column<std::uint32_t>("/tasks/failed_attempts");
+  file.create_string_column("/tasks/failed_message");
+  file.create_column<std::uint64_t>("/chunks/first_task");
+  for (const char* column : {"/chunks/count", "/chunks/rank", "/chunks/threads", "/chunks/failed"})
+    file.create_column<std::uint32_t>(column);
+  for (const char* column : {"/chunks/start", "/chunks/end", "/chunks/busy"}) file.create_column<double>(column);
+  file.set_attribute("/chunks", "time_unit", std::string("seconds since the pool started"));
+  write_sweep_table(file, job.params);
+  instance.create_results(file);
+}
+
+/// Opens an earlier run's output for --resume / --retry-failed, or says why not.
+std::string open_for_resume(const job_spec& job, std::uint64_t tasks, std::optional<run_file>& file) {
+  try {
+    file.emplace(run_file::open(job.output, true));
+  } catch (const error& e) {
+    return job.output + ": cannot resume: not a readable rankpool run file (" + e.what() + ")";
+  }
+  try {
+    if (!file->has_attribute("/", "job_identity") || !file->exists("/tasks/status"))
+      return job.output + ": cannot resume: not a rankpool run file (no job_identity attribute or /tasks/status)";
+    if (file->string_attribute("/", "job_identity") != job.identity_toml())
+      return job.output + ": cannot resume: the job's app, parameters or sweep differ from those recorded in the file";
+    if (file->dims("/tasks/status") != std::vector<std::uint64_t>{tasks})
+      return job.output + ": cannot resume: the file holds a different number of tasks";
+  } catch (const error& e) {
+    return job.output + ": cannot resume: " + e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
 run_summary run_job(environment& env, const job_spec& job, const run_options& options) {
-  agree_or_throw(env, env.is_root() ? output_problem(job.output, options.force) : std::string());
+  const bool continuing = options.resume || options.retry_failed;
+  if (continuing && options.force)
+    agree_or_throw(env, "--force contradicts --resume/--retry-failed: one starts over, the other continues");
+  agree_or_throw(env, env.is_root() && !continuing ? output_problem(job.output, options.force) : std::string());
 
   pool_options pool_opts;
   pool_opts.chunking = job.chunking;
@@ -190,38 +275,43 @@ run_summary run_job(environment& env, const job_spec& job, const run_options& op
   summary.output = job.output;
 
   std::optional<run_file> file;
+  std::vector<std::uint64_t> selected;
+  if (env.is_root() && continuing) {
+    std::string problem = std::filesystem::exists(job.output)
+                              ? open_for_resume(job, tasks, file)
+                              : job.output + ": cannot resume: the file does not exist (run without --resume first)";
+    agree_or_throw(env, problem);
+    const auto status = file->read_all<std::uint8_t>("/tasks/status");
+    for (std::uint64_t i = 0; i < status.size(); ++i) {
+      if (status[i] == status_done) ++summary.already_done;
+      if ((options.resume && status[i] == status_pending) || (options.retry_failed && status[i] == status_failed))
+        selected.push_back(i);
+    }
+    file->set_attribute("/", "runs", static_cast<std::int64_t>(
+                                         file->has_attribute("/", "runs") ? file->int_attribute("/", "runs") + 1 : 2));
+  } else if (continuing) {
+    agree_or_throw(env, "");
+  }
+
   std::optional<progress_reporter> progress;
   std::optional<job_context> ctx;
+  install_stop_signal_handlers();
   if (env.is_root()) {
-    if (options.force) std::filesystem::remove(job.output);
-    file.emplace(run_file::create(job.output));
-    file->set_attribute("/", "rankpool_version", std::string(version));
-    file->set_attribute("/", "app", job.app->name);
-    file->set_attribute("/", "job_toml", job.text);
-    file->set_attribute("/", "job_resolved", job.resolved_toml());
+    if (!continuing) {
+      if (options.force) std::filesystem::remove(job.output);
+      file.emplace(run_file::create(job.output));
+      create_run_file_layout(*file, job, *instance, tasks);
+    }
     file->set_attribute("/", "start_time_utc", utc_now());
     file->set_attribute("/", "ranks", static_cast<std::int64_t>(env.size()));
     file->set_attribute("/", "hosts", env.hosts());
     file->set_attribute("/", "status", std::string("running"));
-    file->set_attribute("/", "tasks", static_cast<std::uint64_t>(tasks));
-    file->create_dataset<std::uint8_t>("/tasks/status", {tasks}, status_pending);
-    file->set_attribute("/tasks/status", "meaning", std::string("0 pending, 1 done, 2 failed"));
-    file->create_dataset<std::uint8_t>("/tasks/attempts", {tasks}, 0);
-    file->create_column<std::uint64_t>("/tasks/failed_index");
-    file->create_column<std::uint32_t>("/tasks/failed_attempts");
-    file->create_string_column("/tasks/failed_message");
-    file->create_column<std::uint64_t>("/chunks/first_task");
-    for (const char* column : {"/chunks/count", "/chunks/rank", "/chunks/threads", "/chunks/failed"})
-      file->create_column<std::uint32_t>(column);
-    for (const char* column : {"/chunks/start", "/chunks/end", "/chunks/busy"}) file->create_column<double>(column);
-    file->set_attribute("/chunks", "time_unit", std::string("seconds since the pool started"));
-    write_sweep_table(*file, job.params);
-    instance->create_results(*file);
     file->flush();
-    progress.emplace(progress_reporter::parse_mode(options.progress), tasks);
-    ctx.emplace(workers, *file, job, *progress, options.flush_interval);
+    progress.emplace(progress_reporter::parse_mode(options.progress), continuing ? selected.size() : tasks);
+    ctx.emplace(workers, *file, job, *progress, options);
+    if (continuing) ctx->select(std::move(selected));
     workers.on_chunk_done([&ctx](const chunk_record& r) { ctx->on_chunk(r); });
-    workers.on_idle([&ctx] { ctx->flush(); }, options.flush_interval);
+    workers.on_idle([&ctx] { ctx->on_idle(); }, std::chrono::milliseconds(100));
   }
 
   bool reduction_failed = false;
@@ -234,12 +324,20 @@ run_summary run_job(environment& env, const job_spec& job, const run_options& op
       reduction_failed = true;
     }
     summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (ctx->failed() == 0 && ctx->cancelled() == 0 && !reduction_failed) instance->finish(*ctx);
+    if (ctx->failed() == 0 && ctx->cancelled() == 0 && !reduction_failed && !ctx->interrupted()) {
+      // A resumed run finishes the whole job only if nothing is left pending.
+      const auto status = ctx->file().read_all<std::uint8_t>("/tasks/status");
+      ctx->flush();
+      if (std::all_of(status.begin(), status.end(), [](std::uint8_t s) { return s == status_done; }) || !continuing)
+        instance->finish(*ctx);
+    }
   });
 
   if (env.is_root()) {
     summary.failed = ctx->failed() + (reduction_failed ? 1 : 0);
     summary.cancelled = ctx->cancelled();
+    summary.ran = ctx->done();
+    summary.interrupted = ctx->interrupted();
     summary.busy_seconds = workers.busy_seconds();
     summary.threads_per_rank = workers.threads();
     summary.total_threads = 0;
@@ -250,8 +348,13 @@ run_summary run_job(environment& env, const job_spec& job, const run_options& op
     file->set_attribute("/", "seconds", summary.seconds);
     file->set_attribute("/", "busy_seconds", summary.busy_seconds);
     file->set_attribute("/", "failed", static_cast<std::uint64_t>(summary.failed));
-    file->set_attribute("/", "status", std::string(summary.exit_status() == exit_ok ? "complete" : "failed"));
+    const auto status = file->read_all<std::uint8_t>("/tasks/status");
+    const bool all_done = std::all_of(status.begin(), status.end(), [](std::uint8_t s) { return s == status_done; });
+    const char* verdict = summary.interrupted ? "interrupted" : all_done ? "complete" : "failed";
+    file->set_attribute("/", "status", std::string(verdict));
     file->close();
+    if (!summary.interrupted && !all_done && summary.failed == 0 && summary.cancelled == 0)
+      summary.failed = static_cast<std::uint64_t>(std::count(status.begin(), status.end(), status_failed));
   }
   return summary;
 }

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "rankpool/column_writer.hpp"
@@ -19,6 +20,7 @@ enum exit_code : int {
   exit_failure = 1,       ///< anything else went wrong
   exit_usage = 2,         ///< bad usage or input: nothing ran, nothing was written
   exit_tasks_failed = 3,  ///< the run completed, some tasks failed
+  exit_interrupted = 4,   ///< a signal stopped the run; everything finished is durable, --resume continues
 };
 
 struct run_options {
@@ -26,7 +28,11 @@ struct run_options {
   int prefetch = 2;
   std::string progress = "auto";
   bool force = false;                  ///< overwrite an existing output file
-  std::chrono::milliseconds flush_interval{1000};
+  bool resume = false;                 ///< run the tasks the existing output has no result for
+  bool retry_failed = false;           ///< run the tasks the existing output records as failed
+  std::chrono::milliseconds flush_interval{1000};  ///< results are durable at most this long after they arrive
+  std::uint64_t flush_every = 100000;  ///< ... or after this many results, whichever comes first
+  std::chrono::milliseconds grace{30000};  ///< after a stop signal, how long chunks in flight may take
 };
 
 struct run_summary {
@@ -34,6 +40,9 @@ struct run_summary {
   std::uint64_t tasks = 0;
   std::uint64_t failed = 0;
   std::uint64_t cancelled = 0;
+  std::uint64_t already_done = 0;  ///< tasks with a durable result before this run (resume)
+  std::uint64_t ran = 0;           ///< tasks executed by this run
+  bool interrupted = false;
   int ranks = 1;
   int threads_per_rank = 1;
   int total_threads = 1;
@@ -41,34 +50,56 @@ struct run_summary {
   double busy_seconds = 0;  ///< thread-seconds inside tasks, all ranks
   std::string output;
 
-  double tasks_per_s() const { return seconds > 0 ? static_cast<double>(tasks - cancelled) / seconds : 0; }
+  double tasks_per_s() const { return seconds > 0 ? static_cast<double>(ran) / seconds : 0; }
   double efficiency() const { return seconds > 0 ? busy_seconds / (total_threads * seconds) : 0; }
   std::string to_json() const;
-  int exit_status() const { return failed + cancelled > 0 ? exit_tasks_failed : exit_ok; }
+  int exit_status() const {
+    if (interrupted) return exit_interrupted;
+    return failed + cancelled > 0 ? exit_tasks_failed : exit_ok;
+  }
 };
 
 /// What an app's driver uses on rank 0: the pool, the run file, and run_tasks.
 class job_context {
  public:
-  job_context(pool& p, run_file& file, const job_spec& job, progress_reporter& progress,
-              std::chrono::milliseconds flush_interval);
+  job_context(pool& p, run_file& file, const job_spec& job, progress_reporter& progress, const run_options& options);
 
   rankpool::pool& workers() noexcept { return pool_; }
   run_file& file() noexcept { return file_; }
   const job_spec& job() const noexcept { return job_; }
 
-  /// Runs tasks 0..n-1 of `t`; store(index, value) saves each result as it arrives.
+  /// Runs tasks 0..n-1 of `t` (on resume, only those without a result);
+  /// store(index, value) saves each result as it arrives.
   template <class R, class A, class Store>
   void run_tasks(const task<R(A)>& t, std::uint64_t n, Store&& store) {
-    auto summary = pool_.for_each_completed(
-        t, index_range{0, n},
-        [&](std::uint64_t index, R&& value) {
-          store(index, std::move(value));
-          record_success(index);
-        },
-        [&](const task_failure& f) { record_failure(f); }, call_options{});
+    auto on_failure = [&](task_failure f) {
+      if (selected_) f.index = (*selected_)[f.index];
+      record_failure(f);
+    };
+    batch_summary summary;
+    if (selected_) {
+      summary = pool_.for_each_completed(
+          t, *selected_,
+          [&](std::uint64_t position, R&& value) {
+            const std::uint64_t index = (*selected_)[position];
+            store(index, std::move(value));
+            record_success(index);
+          },
+          on_failure, call_options{});
+    } else {
+      summary = pool_.for_each_completed(
+          t, index_range{0, n},
+          [&](std::uint64_t index, R&& value) {
+            store(index, std::move(value));
+            record_success(index);
+          },
+          on_failure, call_options{});
+    }
     cancelled_ += summary.cancelled;
   }
+
+  /// Restricts run_tasks to these task indices (resume, retry of failed tasks).
+  void select(std::vector<std::uint64_t> indices) { selected_ = std::move(indices); }
 
   /// Folds every task's result with `op` (partial folds on the executors).
   template <class R, class A>
@@ -82,6 +113,9 @@ class job_context {
   /// Makes everything stored so far durable (also runs every flush_interval).
   void flush();
   void on_chunk(const chunk_record& record);
+  /// Rank 0's periodic duty while waiting: flush when due, react to stop signals.
+  void on_idle();
+  bool interrupted() const noexcept { return interrupted_; }
 
  private:
   void record_success(std::uint64_t index);
@@ -91,8 +125,16 @@ class job_context {
   run_file& file_;
   const job_spec& job_;
   progress_reporter& progress_;
+  void begin_interrupt(int signal_number);
+
   std::chrono::milliseconds flush_interval_;
+  std::uint64_t flush_every_;
+  std::chrono::milliseconds grace_;
   std::chrono::steady_clock::time_point last_flush_;
+  std::uint64_t results_since_flush_ = 0;
+  std::optional<std::vector<std::uint64_t>> selected_;
+  bool interrupted_ = false;
+  std::chrono::steady_clock::time_point interrupt_deadline_;
   column_writer<std::uint8_t> status_;
   column_writer<std::uint8_t> attempts_;
   std::vector<std::uint64_t> failed_index_;
