@@ -36,7 +36,7 @@ class synthetic_app final : public rankpool::app {
   }
 
   void run(rankpool::job_context& ctx) override {
-    rankpool::column_writer<std::uint32_t> checksums(ctx.file(), "/results/checksum");
+    auto& checksums = ctx.results_column<std::uint32_t>("/results/checksum");
     if (payload_bytes_ == 0) {
       ctx.run_tasks(*checksum_, tasks_, [&](std::uint64_t i, std::uint32_t sum) { checksums.set(i, sum); });
     } else {
@@ -44,7 +44,6 @@ class synthetic_app final : public rankpool::app {
         checksums.set(i, bytes.size() == payload_bytes_ ? work_.run(i) : 0);
       });
     }
-    checksums.flush();
   }
 
  private:

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "rankpool/run.hpp"
+#include "rankpool/signals.hpp"
 #include "rankpool/version.hpp"
 
 namespace rankpool {
@@ -95,6 +96,8 @@ void print_dry_run(const job_spec& job) {
 }
 
 int run_command(int argc, char** argv, const run_args& args) {
+  // Before MPI starts, so a walltime signal during start-up is not fatal either.
+  install_stop_signal_handlers();
   environment env(argc, argv);
   try {
     std::string problem;

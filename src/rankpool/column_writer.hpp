@@ -2,9 +2,11 @@
 /// Buffered writes of per-task values into a 1-D dataset of the run file.
 ///
 /// Results arrive in completion order, roughly ascending, one or a few at a time.
-/// Writing each one is an HDF5 call (microseconds); buffering whole blocks in memory
-/// until they are complete, and writing only the entries actually set, makes it a
-/// memcpy — and rank 0 holds only the blocks in flight, never one entry per task.
+/// Writing each one is an HDF5 call (microseconds); buffering them in blocks and
+/// writing only the entries actually set, at flush(), makes it a memcpy. Nothing
+/// reaches the file before flush(), so the run can order its writes (results
+/// before the statuses that vouch for them). Rank 0 holds only the blocks touched
+/// since the last flush, never one entry per task.
 #include <algorithm>
 #include <cstdint>
 #include <map>
@@ -15,8 +17,15 @@
 
 namespace rankpool {
 
+/// What job_context flushes without knowing the element type.
+class column_flusher {
+ public:
+  virtual ~column_flusher() = default;
+  virtual void flush() = 0;
+};
+
 template <class T>
-class column_writer {
+class column_writer final : public column_flusher {
  public:
   static constexpr std::uint64_t block_size = 1u << 16;
 
@@ -32,15 +41,14 @@ class column_writer {
     if (!b.dirty[slot]) ++b.pending;
     b.values[slot] = value;
     b.dirty[slot] = true;
-    if (b.pending + b.written == block_size) {
-      write_dirty(index / block_size, b);
-      blocks_.erase(index / block_size);
-    }
   }
 
   /// Writes every buffered entry; complete blocks leave memory.
-  void flush() {
-    for (auto& [number, b] : blocks_) write_dirty(number, b);
+  void flush() override {
+    for (auto it = blocks_.begin(); it != blocks_.end();) {
+      write_dirty(it->first, it->second);
+      it = it->second.written == block_size ? blocks_.erase(it) : std::next(it);
+    }
   }
 
   std::size_t blocks_in_memory() const { return blocks_.size(); }

@@ -186,6 +186,10 @@ void job_context::begin_interrupt(int signal_number) {
 }
 
 void job_context::flush() {
+  // Results first and flushed, then the statuses that say they exist: a crash in
+  // between leaves a result without a status (run again on resume), never the reverse.
+  for (auto& column : result_columns_) column->flush();
+  file_.flush();
   status_.flush();
   attempts_.flush();
   append_column(file_, "/tasks/failed_index", failed_index_);

@@ -98,6 +98,16 @@ class job_context {
     cancelled_ += summary.cancelled;
   }
 
+  /// A per-task results column (1-D dataset at `path`) whose writes become durable
+  /// together with, and before, the statuses of the same tasks.
+  template <class T>
+  column_writer<T>& results_column(const std::string& path) {
+    auto writer = std::make_unique<column_writer<T>>(file_, path);
+    auto& ref = *writer;
+    result_columns_.push_back(std::move(writer));
+    return ref;
+  }
+
   /// Restricts run_tasks to these task indices (resume, retry of failed tasks).
   void select(std::vector<std::uint64_t> indices) { selected_ = std::move(indices); }
 
@@ -135,6 +145,7 @@ class job_context {
   std::optional<std::vector<std::uint64_t>> selected_;
   bool interrupted_ = false;
   std::chrono::steady_clock::time_point interrupt_deadline_;
+  std::vector<std::unique_ptr<column_flusher>> result_columns_;
   column_writer<std::uint8_t> status_;
   column_writer<std::uint8_t> attempts_;
   std::vector<std::uint64_t> failed_index_;
