@@ -43,18 +43,13 @@ if [[ "$(id -u)" == 0 ]]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS
 mpirun_=(mpirun --bind-to none --oversubscribe)
 
 failures=0
-last_json=""
-# run LABEL COMMAND...: runs it under a timeout, keeps its log, appends its JSON line.
-run() {
-  local label="$1"
-  shift
-  local log="$out_dir/logs/$label.log"
+# record LABEL RC: appends the JSON line of $out_dir/logs/LABEL.log (with a label) and prints it.
+record() {
+  local label="$1" rc="$2"
+  local log="$out_dir/logs/$label.log" json
+  json="$(grep -m1 '^{"benchmark"' "$log")"
   printf '%-28s ' "$label"
-  local started=$SECONDS
-  timeout --kill-after=10 "$timeout_s" "$@" >"$log" 2>&1
-  local rc=$?
-  last_json="$(grep -m1 '^{"benchmark"' "$log")"
-  if [[ $rc -ne 0 || -z "$last_json" ]]; then
+  if [[ $rc -ne 0 || -z "$json" ]]; then
     if [[ $rc -eq 124 || $rc -eq 137 ]]; then
       echo "TIMED OUT after ${timeout_s}s (hang?) - see $log"
     else
@@ -62,22 +57,32 @@ run() {
     fi
     tail -5 "$log" | sed 's/^/    /'
     failures=$((failures + 1))
-    [[ -n "$last_json" ]] || return 1
+    [[ -n "$json" ]] || return 1
+    printf '%-28s ' "  (its JSON line)"
   fi
-  last_json="{\"label\":\"$label\",${last_json#\{}"
-  echo "$last_json" >>"$jsonl"
-  echo "$last_json" | "$py" -c "import json,sys; d=json.load(sys.stdin); print('{:>14,.0f} tasks/s {:8.3f} s  ({:,} tasks)'.format(d['tasks_per_s'], d['seconds'], d['tasks']))"
-  return $rc
+  json="{\"label\":\"$label\",${json#\{}"
+  echo "$json" >>"$jsonl"
+  echo "$json" | "$py" -c "import json,sys; d=json.load(sys.stdin); print('{:>14,.0f} tasks/s {:8.3f} s  ({:,} tasks)'.format(d['tasks_per_s'], d['seconds'], d['tasks']))"
 }
 
-# run_long LABEL TASKS ARGS...: a rankpool run with TASKS, or with more tasks (up to
-# three trial runs, not recorded) until it takes at least 1 s.
+# run LABEL COMMAND...: runs it under a timeout, keeps its log, records its JSON line.
+run() {
+  local label="$1"
+  shift
+  timeout --kill-after=10 "$timeout_s" "$@" >"$out_dir/logs/$label.log" 2>&1
+  record "$label" $?
+}
+
+# run_long LABEL TASKS ARGS...: a rankpool run with TASKS tasks; while it takes under
+# 1 s, runs again (at most 3 more times) with proportionally more. The last run counts.
 run_long() {
   local label="$1" tasks="$2"
   shift 2
-  local log="$out_dir/logs/$label.trial.log" more
-  for _ in 1 2 3; do
+  local log="$out_dir/logs/$label.log" rc more
+  for attempt in 1 2 3 4; do
     timeout --kill-after=10 "$timeout_s" "${mpirun_[@]}" "$@" --tasks "$tasks" >"$log" 2>&1
+    rc=$?
+    [[ $rc -eq 0 && $attempt -lt 4 ]] || break
     more="$(grep -m1 '^{"benchmark"' "$log" | "$py" -c '
 import json, math, sys
 try:
@@ -89,7 +94,7 @@ if d["seconds"] < 1.0:
     [[ -n "$more" ]] || break
     tasks="$more"
   done
-  run "$label" "${mpirun_[@]}" "$@" --tasks "$tasks"
+  record "$label" $rc
 }
 
 echo "run_core.sh: $(nproc) cores, load average $(cut -d" " -f1-3 /proc/loadavg), build $build, output $jsonl"

@@ -9,6 +9,7 @@
 namespace rankpool {
 namespace {
 constexpr std::uint64_t max_chunk_items = 1u << 22;  // keeps one result message well under 2 GiB
+constexpr std::uint64_t min_items_per_thread = 16;
 
 std::uint32_t parse_count(const std::string& text, const std::string& whole) {
   std::size_t used = 0;
@@ -66,6 +67,9 @@ std::uint32_t chunk_sizer::next(std::uint64_t remaining, int executor_threads) c
         items = static_cast<std::uint64_t>(std::clamp(fill, 1.0, static_cast<double>(max_chunk_items)));
         // Grow at most 8x per step, so one short first measurement cannot hand out the whole batch.
         items = std::min<std::uint64_t>(items, std::max<std::uint64_t>(threads, 8ull * largest_seen_));
+        // A rank's threads meet at the end of each chunk and wait for its slowest item:
+        // enough items per thread keep that wait a small share of the chunk.
+        if (threads > 1) items = std::max<std::uint64_t>(items, min_items_per_thread * threads);
       }
       items = std::max<std::uint64_t>(std::min(items, guided_share), std::min<std::uint64_t>(threads, remaining));
       break;

@@ -1,9 +1,15 @@
 #include "rankpool/cli.hpp"
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "rankpool/run.hpp"
 #include "rankpool/signals.hpp"
@@ -137,6 +143,38 @@ int run_command(int argc, char** argv, const run_args& args) {
   }
 }
 
+struct report_args {
+  std::vector<std::string> files;
+  std::string out;
+};
+
+/// `rankpool report`: replaces this process with tools/report/rankpool_report.py on the
+/// Python CMake found with h5py and matplotlib, so the script's exit code (0, or 2 with one
+/// line naming the problem or the Debian package to install) is rankpool's.
+/// RANKPOOL_PYTHON and RANKPOOL_REPORT_SCRIPT override both paths.
+int report_command(const report_args& args) {
+  if (launcher_rank() != 0) return exit_ok;  // under mpirun: one report, from rank 0
+  const char* python = std::getenv("RANKPOOL_PYTHON");
+  if (!python || !*python) python = RANKPOOL_REPORT_PYTHON;
+  std::string script;
+  if (const char* s = std::getenv("RANKPOOL_REPORT_SCRIPT"); s && *s) {
+    script = s;
+  } else {
+    script = access(RANKPOOL_REPORT_SCRIPT, R_OK) == 0 ? RANKPOOL_REPORT_SCRIPT : RANKPOOL_REPORT_SCRIPT_INSTALLED;
+  }
+  std::vector<std::string> words{python, script};
+  words.insert(words.end(), args.files.begin(), args.files.end());
+  words.insert(words.end(), {"--out", args.out});
+  std::vector<char*> argv_out;
+  for (auto& w : words) argv_out.push_back(w.data());
+  argv_out.push_back(nullptr);
+  std::fflush(nullptr);
+  execv(python, argv_out.data());
+  std::fprintf(stderr, "rankpool: report: cannot run %s: %s (install the Debian package python3, or set RANKPOOL_PYTHON)\n",
+               python, std::strerror(errno));
+  return exit_usage;
+}
+
 }  // namespace
 
 int cli_main(int argc, char** argv) {
@@ -174,6 +212,11 @@ int cli_main(int argc, char** argv) {
   run->add_flag("--dry-run", args.dry_run, "Validate the job, print the task count and first sweep combinations, run nothing");
   run->add_flag("--json", args.json, "Print one JSON summary object on stdout at the end");
   auto* apps = cli.add_subcommand("apps", "List the apps with their parameters and defaults");
+  report_args report_args;
+  auto* report = cli.add_subcommand("report", "HTML report of run files: per-rank timelines, cores busy, "
+                                              "task and chunk histograms, strong scaling over several runs");
+  report->add_option("files", report_args.files, "Run files (HDF5) written by rankpool run")->required();
+  report->add_option("--out", report_args.out, "Folder for index.html and its PNGs")->required();
 
   try {
     cli.parse(argc, argv);
@@ -187,6 +230,7 @@ int cli_main(int argc, char** argv) {
     if (launcher_rank() == 0) print_apps();
     return exit_ok;
   }
+  if (report->parsed()) return report_command(report_args);
   return run_command(argc, argv, args);
 }
 

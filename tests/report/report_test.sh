@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# End-to-end test of tools/report/rankpool_report.py:
+#   tests/report/report_test.sh BUILD_DIR
+# runs two small jobs (1 rank x 1 thread, 2 ranks x 1 thread) with BUILD_DIR/apps/rankpool,
+# reports both, checks the exit code and every PNG, loads index.html in headless Chromium
+# and asserts every <img> decoded (naturalWidth > 0); then the exit-2 paths (missing file,
+# non-HDF5 file, HDF5 file that is no run file, no arguments). Exit 77 (skipped) only when
+# Chromium is not installed. RANKPOOL_MPIEXEC overrides mpirun; KEEP=1 keeps the temp dir.
+set -uo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+build="${1:?usage: report_test.sh BUILD_DIR}"
+build="$(cd "$build" && pwd)" || exit 1
+rankpool="$build/apps/rankpool"
+report="$repo/tools/report/rankpool_report.py"
+py=/usr/bin/python3
+chromium="$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)"
+if [[ -z "$chromium" ]]; then
+  echo "report_test: SKIPPED: chromium is not installed (apt-get install chromium)"
+  exit 77
+fi
+[[ -x "$rankpool" ]] || { echo "report_test: FAIL: no $rankpool (build the apps first)"; exit 1; }
+
+source "$repo/tools/env.sh"
+mpiexec="${RANKPOOL_MPIEXEC:-mpirun}"
+[[ -n "$mpiexec" ]] || mpiexec=mpirun
+
+tmp="$(mktemp -d /tmp/rankpool_report_test.XXXXXX)"
+profile="$(mktemp -d /tmp/rankpool_report_chromium.XXXXXX)"
+cleanup() { rm -rf "$profile"; [[ "${KEEP:-0}" == 1 ]] && echo "kept $tmp" || rm -rf "$tmp"; }
+trap cleanup EXIT
+
+failures=0
+pass() { echo "ok   - $1"; }
+fail() { echo "FAIL - $1"; failures=$((failures + 1)); }
+check() {  # check DESCRIPTION COMMAND...
+  local what="$1"
+  shift
+  if "$@"; then pass "$what"; else fail "$what"; fi
+}
+
+# Two runs of one job: ~250 lognormal spin tasks of 400 us mean, well under a second each.
+job_args=(run "$repo/jobs/synthetic_imbalanced.toml" --set params.tasks=250 --set params.duration_us=400
+  --threads 1 --progress none --json --force)
+timeout 120 "$rankpool" "${job_args[@]}" --out "$tmp/run_1x1.h5" >"$tmp/run_1x1.json" 2>"$tmp/run_1x1.err"
+check "rankpool run 1x1 exits 0" test $? -eq 0
+timeout 120 "$mpiexec" -n 2 --oversubscribe --bind-to none "$rankpool" "${job_args[@]}" --out "$tmp/run_2x1.h5" \
+  >"$tmp/run_2x1.json" 2>"$tmp/run_2x1.err"
+check "rankpool run 2x1 exits 0" test $? -eq 0
+# A third run with failing tasks (exit 3), reported on its own: the failed-chunk colour, one-run page.
+timeout 120 "$rankpool" "${job_args[@]}" --set params.fail_every=17 --on-error continue \
+  --out "$tmp/run_failed.h5" >"$tmp/run_failed.json" 2>"$tmp/run_failed.err"
+check "rankpool run with failing tasks exits 3" test $? -eq 3
+
+# --- the report of both runs -------------------------------------------------------------
+out="$tmp/report"
+timeout 180 "$py" "$report" "$tmp/run_1x1.h5" "$tmp/run_2x1.h5" --out "$out" >"$tmp/report.log" 2>&1
+rc=$?
+check "report of two runs exits 0 (got $rc)" test $rc -eq 0
+[[ $rc -eq 0 ]] || sed 's/^/    /' "$tmp/report.log"
+expected=(scaling.png)
+for i in 1 2; do
+  for kind in timeline cores durations chunk_sizes; do expected+=("run${i}_${kind}.png"); done
+done
+check "index.html written" test -s "$out/index.html"
+for png in "${expected[@]}"; do
+  check "$png is a PNG" "$py" -c '
+import sys
+with open(sys.argv[1], "rb") as f:
+    sys.exit(0 if f.read(8) == b"\x89PNG\r\n\x1a\n" else 1)' "$out/$png"
+done
+# Every <img> the page names is one of the files, and the table lists both runs.
+imgs="$(grep -o "<img src='[^']*'" "$out/index.html" | sed "s/<img src='//; s/'$//" | sort)"
+check "index.html shows exactly the ${#expected[@]} PNGs" \
+  test "$imgs" == "$(printf '%s\n' "${expected[@]}" | sort)"
+check "summary table has both runs" grep -q "run_2x1.h5</a>" "$out/index.html"
+
+# --- headless Chromium: every image decodes ----------------------------------------------
+# A copy of the page with a script that writes each image's naturalWidth into the DOM once
+# the page has loaded; --dump-dom prints the DOM after the virtual time budget.
+probe="$out/probe.html"
+sed 's#</body>#<script>window.addEventListener("load", () => { for (const img of document.images) img.setAttribute("data-natural-width", String(img.naturalWidth)); document.body.setAttribute("data-probe", "done"); });</script></body>#' \
+  "$out/index.html" >"$probe"
+timeout 120 "$chromium" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+  --disable-background-networking --disable-component-update --disable-sync --disable-dev-shm-usage \
+  --user-data-dir="$profile" --virtual-time-budget=10000 --dump-dom "file://$probe" \
+  >"$tmp/dom.html" 2>"$tmp/chromium.log"
+rc=$?
+check "chromium --dump-dom exits 0 (got $rc)" test $rc -eq 0
+check "the probe ran (page load event fired)" grep -q 'data-probe="done"' "$tmp/dom.html"
+loaded="$(grep -o 'data-natural-width="[1-9][0-9]*"' "$tmp/dom.html" | wc -l)"
+broken="$(grep -o 'data-natural-width="0"' "$tmp/dom.html" | wc -l)"
+check "chromium decoded all ${#expected[@]} images (loaded $loaded, broken $broken)" \
+  test "$loaded" -eq "${#expected[@]}" -a "$broken" -eq 0
+if [[ $rc -ne 0 || "$loaded" -ne "${#expected[@]}" ]]; then tail -5 "$tmp/chromium.log" | sed 's/^/    /'; fi
+
+# --- one run with failed chunks: no scaling plot -----------------------------------------
+timeout 180 "$py" "$report" "$tmp/run_failed.h5" --out "$tmp/report_failed" >"$tmp/report_failed.log" 2>&1
+check "report of a run with failures exits 0" test $? -eq 0
+check "one-run report has 4 PNGs and no scaling.png" \
+  test "$(ls "$tmp/report_failed"/*.png | wc -l)" -eq 4 -a ! -e "$tmp/report_failed/scaling.png"
+
+# --- through the CLI, where `rankpool report` is wired in ---------------------------------
+# (`rankpool report --help` exits 0 either way: CLI11 answers --help before an unknown word.)
+if "$rankpool" --help 2>/dev/null | grep -Eq '^[[:space:]]+report([[:space:]]|$)'; then
+  "$rankpool" report "$tmp/run_1x1.h5" "$tmp/run_2x1.h5" --out "$tmp/report_cli" >"$tmp/report_cli.log" 2>&1
+  rc=$?
+  check "rankpool report exits 0 (got $rc) and writes index.html + 9 PNGs" \
+    test $rc -eq 0 -a -s "$tmp/report_cli/index.html" -a "$(ls "$tmp/report_cli"/*.png 2>/dev/null | wc -l)" -eq 9
+  "$rankpool" report "$tmp/does_not_exist.h5" --out "$tmp/report_cli_missing" >/dev/null 2>"$tmp/report_cli.err"
+  rc=$?
+  check "rankpool report on a missing file exits 2 (got $rc) with one line" \
+    test $rc -eq 2 -a "$(wc -l <"$tmp/report_cli.err")" -eq 1
+  "$rankpool" report --out "$tmp/report_cli_none" >/dev/null 2>&1
+  check "rankpool report without files exits 2" test $? -eq 2
+else
+  echo "skip - rankpool report is not wired into this build's CLI (the script was tested directly)"
+fi
+
+# --- exit 2: one line, nothing written ---------------------------------------------------
+expect_usage() {  # expect_usage DESCRIPTION ARGS...
+  local what="$1"
+  shift
+  local dir="$tmp/not_written"
+  rm -rf "$dir"
+  "$py" "$report" "$@" --out "$dir" >"$tmp/usage.out" 2>"$tmp/usage.err"
+  local rc=$? lines
+  lines="$(wc -l <"$tmp/usage.err")"
+  if [[ $rc -eq 2 && $lines -eq 1 && ! -e "$dir" ]]; then
+    pass "$what: exit 2, one line: $(cat "$tmp/usage.err")"
+  else
+    fail "$what: exit $rc, $lines line(s) on stderr, output dir $([[ -e $dir ]] && echo written || echo absent)"
+    sed 's/^/    /' "$tmp/usage.err"
+  fi
+}
+expect_usage "missing file" "$tmp/does_not_exist.h5"
+expect_usage "missing file after a good one" "$tmp/run_1x1.h5" "$tmp/does_not_exist.h5"
+echo "this is not HDF5" >"$tmp/text.h5"
+expect_usage "non-HDF5 file" "$tmp/text.h5"
+"$py" -c 'import h5py, sys; h5py.File(sys.argv[1], "w").create_dataset("x", data=[1, 2])' "$tmp/other.h5"
+expect_usage "HDF5 file that is not a run file" "$tmp/other.h5"
+"$py" "$report" >/dev/null 2>&1
+check "no arguments exits 2" test $? -eq 2
+
+if [[ $failures -gt 0 ]]; then
+  echo "report_test: $failures check(s) FAILED"
+  exit 1
+fi
+echo "report_test: all checks passed"
