@@ -112,9 +112,12 @@ class job_context {
   void select(std::vector<std::uint64_t> indices) { selected_ = std::move(indices); }
 
   /// Folds every task's result with `op` (partial folds on the executors).
+  /// No per-task results are kept, so a resume runs every task again.
   template <class R, class A>
   R reduce_tasks(const task<R(A)>& t, std::uint64_t n, const reduction<R>& op, R init) {
-    return pool_.map_reduce(t, index_range{0, n}, op, std::move(init));
+    R total = pool_.map_reduce(t, index_range{0, n}, op, std::move(init));
+    for (std::uint64_t i = 0; i < n; ++i) record_success(i);
+    return total;
   }
 
   std::uint64_t done() const noexcept { return done_; }

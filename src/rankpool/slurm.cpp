@@ -58,7 +58,7 @@ std::string shell_quote(std::string_view text) {
 }
 
 void require(bool ok, const std::string& message) {
-  if (!ok) throw usage_error("rankpool slurm: " + message);
+  if (!ok) throw usage_error(message);
 }
 
 /// A path that can stand in a script: not empty, one line.
