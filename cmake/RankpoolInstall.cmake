@@ -1,7 +1,15 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-install(TARGETS rankpool EXPORT rankpoolTargets
+set(rankpool_installed_targets rankpool)
+set(RANKPOOL_EXPORTS_CLI FALSE)
+if(TARGET rankpool_cli_lib)
+  # rankpool::cli: the command line as a library, for programs with their own apps.
+  set_target_properties(rankpool_cli_lib PROPERTIES EXPORT_NAME cli)
+  list(APPEND rankpool_installed_targets rankpool_cli_lib)
+  set(RANKPOOL_EXPORTS_CLI TRUE)
+endif()
+install(TARGETS ${rankpool_installed_targets} EXPORT rankpoolTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
