@@ -7,12 +7,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "rankpool/run.hpp"
 #include "rankpool/signals.hpp"
+#include "rankpool/slurm.hpp"
 #include "rankpool/version.hpp"
 
 namespace rankpool {
@@ -175,6 +177,31 @@ int report_command(const report_args& args) {
   return exit_usage;
 }
 
+/// `rankpool slurm`: checks the job file, prints a ready-to-submit sbatch script for
+/// it. Paths become absolute: the job runs wherever sbatch is called.
+int slurm_command(slurm_request request, int array) {
+  namespace fs = std::filesystem;
+  try {
+    const job_spec job = parse_job(request.job_file, read_job_file(request.job_file));
+    if (request.output.empty()) request.output = job.output;
+    if (array > 0) request.array = array;
+    request.job_file = fs::absolute(request.job_file).lexically_normal().string();
+    request.output = fs::absolute(request.output).lexically_normal().string();
+    if (request.rankpool.empty()) {
+      std::error_code error;
+      request.rankpool = fs::read_symlink("/proc/self/exe", error).string();
+      if (error) throw usage_error("cannot tell where this binary is; pass --rankpool PATH");
+    } else {
+      request.rankpool = fs::absolute(request.rankpool).lexically_normal().string();
+    }
+    std::cout << make_batch_script(request);
+    return exit_ok;
+  } catch (const usage_error& e) {
+    std::fprintf(stderr, "rankpool: %s\n", e.what());
+    return exit_usage;
+  }
+}
+
 }  // namespace
 
 int cli_main(int argc, char** argv) {
@@ -218,6 +245,26 @@ int cli_main(int argc, char** argv) {
   report->add_option("files", report_args.files, "Run files (HDF5) written by rankpool run")->required();
   report->add_option("--out", report_args.out, "Folder for index.html and its PNGs")->required();
 
+  slurm_request slurm_args;
+  slurm_args.rankpool.clear();  // default: this binary
+  int slurm_array = 0;
+  auto* slurm = cli.add_subcommand("slurm", "Print a SLURM batch script that runs a job file (pipe it to sbatch)");
+  slurm->add_option("job", slurm_args.job_file, "Job file (TOML), checked now")->required();
+  slurm->add_option("--nodes", slurm_args.nodes, "Nodes")->check(CLI::Range(1, 1000000))->capture_default_str();
+  slurm->add_option("--ntasks-per-node", slurm_args.ntasks_per_node, "MPI ranks per node")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  slurm->add_option("--cpus-per-task", slurm_args.cpus_per_task, "OpenMP threads per rank")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  slurm->add_option("--time", slurm_args.time, "Wall time limit, HH:MM:SS")->capture_default_str();
+  slurm->add_option("--partition", slurm_args.partition, "Partition (default: the cluster's default)");
+  slurm->add_option("--array", slurm_array, "A job array of K runs, run i writing OUTPUT.i.h5")
+      ->check(CLI::Range(1, 1000000));
+  slurm->add_option("--out", slurm_args.output, "Output HDF5 file (default: the job file's output.path)");
+  slurm->add_option("--job-name", slurm_args.job_name, "SLURM job name")->capture_default_str();
+  slurm->add_option("--rankpool", slurm_args.rankpool, "The rankpool binary the job runs (default: this one)");
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -231,6 +278,7 @@ int cli_main(int argc, char** argv) {
     return exit_ok;
   }
   if (report->parsed()) return report_command(report_args);
+  if (slurm->parsed()) return slurm_command(slurm_args, slurm_array);
   return run_command(argc, argv, args);
 }
 

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "rankpool/signals.hpp"
+#include "rankpool/slurm.hpp"
 #include "rankpool/version.hpp"
 
 namespace rankpool {
@@ -309,6 +310,8 @@ run_summary run_job(environment& env, const job_spec& job, const run_options& op
     file->set_attribute("/", "start_time_utc", utc_now());
     file->set_attribute("/", "ranks", static_cast<std::int64_t>(env.size()));
     file->set_attribute("/", "hosts", env.hosts());
+    // The SLURM allocation of this run, when it had one: SLURM_JOB_ID, SLURM_JOB_NODELIST, ...
+    for (const auto& [name, value] : slurm_attributes()) file->set_attribute("/", name, value);
     file->set_attribute("/", "status", std::string("running"));
     file->flush();
     progress.emplace(progress_reporter::parse_mode(options.progress), continuing ? selected.size() : tasks);

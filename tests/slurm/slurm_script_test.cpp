@@ -1,0 +1,192 @@
+// make_batch_script, is_valid_walltime and slurm_attributes (src/rankpool/slurm.hpp),
+// without SLURM: the generated script is checked as text, with `bash -n`, and run
+// once under bash with a stand-in `srun` that records how it was called.
+#include "rankpool/slurm.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rankpool/error.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using rankpool::make_batch_script;
+using rankpool::slurm_request;
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void write_file(const fs::path& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+}
+
+slurm_request sample() {
+  slurm_request r;
+  r.job_file = "/data/jobs/sweep one.toml";
+  r.nodes = 4;
+  r.ntasks_per_node = 2;
+  r.cpus_per_task = 16;
+  r.time = "02:30:00";
+  r.partition = "compute";
+  r.output = "/data/out/sweep.h5";
+  r.rankpool = "/opt/rankpool/bin/rankpool";
+  return r;
+}
+
+/// A fresh directory under the system temp dir, removed at the end of the test.
+struct scratch_dir {
+  fs::path path;
+  scratch_dir() {
+    std::string pattern = (fs::temp_directory_path() / "slurm_script_test.XXXXXX").string();
+    path = mkdtemp(pattern.data());
+  }
+  ~scratch_dir() { fs::remove_all(path); }
+};
+
+TEST(SlurmScript, BodyMatchesMultiNodeSbatch) {
+  const std::string file = read_file(fs::path(RANKPOOL_SOURCE_DIR) / "slurm" / "multi_node.sbatch");
+  const auto start = file.find("# ---- body");
+  ASSERT_NE(start, std::string::npos) << "slurm/multi_node.sbatch has no '# ---- body' line";
+  EXPECT_EQ(file.substr(start), std::string(rankpool::batch_script_body()))
+      << "slurm/multi_node.sbatch and the template in src/rankpool/slurm.cpp differ: update both";
+}
+
+TEST(SlurmScript, DirectivesAndDefaults) {
+  const std::string s = make_batch_script(sample());
+  EXPECT_EQ(s.rfind("#!/bin/bash\n", 0), 0u);
+  for (const char* line : {"#SBATCH --job-name=rankpool\n", "#SBATCH --nodes=4\n", "#SBATCH --ntasks-per-node=2\n",
+                           "#SBATCH --cpus-per-task=16\n", "#SBATCH --time=02:30:00\n",
+                           "#SBATCH --output=rankpool-%j.out\n", "#SBATCH --partition=compute\n"})
+    EXPECT_NE(s.find(line), std::string::npos) << line;
+  EXPECT_EQ(s.find("--array"), std::string::npos);
+  EXPECT_NE(s.find("RANKPOOL='/opt/rankpool/bin/rankpool'"), std::string::npos);
+  EXPECT_NE(s.find("set -- '/data/jobs/sweep one.toml' --out '/data/out/sweep.h5'; fi"), std::string::npos);
+  // Every #SBATCH line comes before the first command, or sbatch ignores it.
+  EXPECT_LT(s.rfind("#SBATCH"), s.find("\nif "));
+  EXPECT_NE(s.find(std::string(rankpool::batch_script_body())), std::string::npos);
+
+  slurm_request r = sample();
+  r.partition.clear();
+  r.output.clear();
+  const std::string plain = make_batch_script(r);
+  EXPECT_EQ(plain.find("--partition"), std::string::npos);
+  EXPECT_NE(plain.find("set -- '/data/jobs/sweep one.toml'; fi"), std::string::npos);
+}
+
+TEST(SlurmScript, Array) {
+  slurm_request r = sample();
+  r.array = 8;
+  const std::string s = make_batch_script(r);
+  EXPECT_NE(s.find("#SBATCH --array=0-7\n"), std::string::npos);
+  EXPECT_NE(s.find("#SBATCH --output=rankpool-%A_%a.out\n"), std::string::npos);
+  EXPECT_NE(s.find("--out '/data/out/sweep.'\"${SLURM_ARRAY_TASK_ID}\"'.h5'"), std::string::npos);
+  r.output = "/data/out.d/result";  // no extension: the index goes at the end
+  EXPECT_NE(make_batch_script(r).find("--out '/data/out.d/result.'\"${SLURM_ARRAY_TASK_ID}\"; fi"),
+            std::string::npos);
+  r.output.clear();
+  EXPECT_THROW(make_batch_script(r), rankpool::usage_error);
+}
+
+TEST(SlurmScript, QuotesPaths) {
+  slurm_request r = sample();
+  r.job_file = "/data/it's $HOME `x`.toml";
+  EXPECT_NE(make_batch_script(r).find("set -- '/data/it'\\''s $HOME `x`.toml'"), std::string::npos);
+}
+
+TEST(SlurmScript, RejectsBadRequests) {
+  const auto rejects = [](auto change) {
+    slurm_request r = sample();
+    change(r);
+    EXPECT_THROW(make_batch_script(r), rankpool::usage_error);
+  };
+  rejects([](slurm_request& r) { r.time = "2:30"; });
+  rejects([](slurm_request& r) { r.time = "01:60:00"; });
+  rejects([](slurm_request& r) { r.time = "00:00:00"; });
+  rejects([](slurm_request& r) { r.nodes = 0; });
+  rejects([](slurm_request& r) { r.ntasks_per_node = 0; });
+  rejects([](slurm_request& r) { r.cpus_per_task = -1; });
+  rejects([](slurm_request& r) { r.array = 0; });
+  rejects([](slurm_request& r) { r.partition = "a b"; });
+  rejects([](slurm_request& r) { r.partition = "x\n#SBATCH --exclusive"; });
+  rejects([](slurm_request& r) { r.job_name = "my job"; });
+  rejects([](slurm_request& r) { r.log = "logs/run %j.out"; });
+  rejects([](slurm_request& r) { r.job_file.clear(); });
+  rejects([](slurm_request& r) { r.output = "a\nb.h5"; });
+  try {
+    slurm_request r = sample();
+    r.time = "1:99:00";
+    make_batch_script(r);
+    FAIL() << "no usage_error";
+  } catch (const rankpool::usage_error& e) {
+    EXPECT_NE(std::string(e.what()).find("--time must be HH:MM:SS"), std::string::npos) << e.what();
+  }
+}
+
+TEST(SlurmScript, Walltime) {
+  for (const char* good : {"00:00:01", "01:00:00", "1:00:00", "100:59:59", "0:30:00"})
+    EXPECT_TRUE(rankpool::is_valid_walltime(good)) << good;
+  for (const char* bad : {"", "1", "01:00", "01:00:0", "01:0:00", "-1:00:00", "01:00:60", "01:61:00", "a:00:00",
+                          "01:00:00:00", "1-00:00:00", "00:00:00", " 01:00:00", "01:00:00 "})
+    EXPECT_FALSE(rankpool::is_valid_walltime(bad)) << bad;
+}
+
+// The generated script, run by bash outside SLURM with a stand-in srun: it must
+// launch the binary on the job with the ranks and threads of the allocation.
+TEST(SlurmScript, RunsUnderBash) {
+  scratch_dir dir;
+  write_file(dir.path / "srun", "#!/bin/sh\necho \"OMP_NUM_THREADS=$OMP_NUM_THREADS $*\" > \"$SRUN_LOG\"\nexit 3\n");
+  fs::permissions(dir.path / "srun", fs::perms::owner_all);
+  slurm_request r = sample();
+  r.array = 3;
+  write_file(dir.path / "job.sbatch", make_batch_script(r));
+  ASSERT_EQ(std::system(("bash -n " + (dir.path / "job.sbatch").string()).c_str()), 0);
+
+  const std::string log = (dir.path / "srun.log").string();
+  const std::string command = "cd " + dir.path.string() + " && env -i PATH=" + dir.path.string() +
+                              ":/usr/bin:/bin SRUN_LOG=" + log +
+                              " SLURM_JOB_ID=42 SLURM_JOB_NODELIST='n[1-4]' SLURM_NTASKS=8"
+                              " SLURM_NTASKS_PER_NODE='2(x4)' SLURM_CPUS_PER_TASK=16 SLURM_ARRAY_TASK_ID=2"
+                              " bash job.sbatch > out.txt 2>&1";
+  const int status = std::system(command.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 3) << "the script must exit with srun's status\n" << read_file(dir.path / "out.txt");
+  EXPECT_EQ(read_file(log),
+            "OMP_NUM_THREADS=16 --mpi=pmix --ntasks=8 --ntasks-per-node=2 --cpus-per-task=16 --cpu-bind=cores "
+            "/opt/rankpool/bin/rankpool run /data/jobs/sweep one.toml --out /data/out/sweep.2.h5\n");
+  EXPECT_NE(read_file(dir.path / "out.txt").find("rankpool: exit status 3"), std::string::npos);
+}
+
+TEST(SlurmAttributes, OnlyTheVariablesSet) {
+  std::vector<std::string> inherited;  // when the test itself runs inside a SLURM job
+  for (char** entry = environ; *entry; ++entry)
+    if (std::string_view(*entry).starts_with("SLURM_"))
+      inherited.emplace_back(*entry, std::string_view(*entry).find('='));
+  for (const auto& name : inherited) unsetenv(name.c_str());
+  setenv("SLURM_JOB_ID", "123", 1);
+  setenv("SLURM_JOB_NODELIST", "n[1-2]", 1);
+  setenv("SLURM_ARRAY_TASK_ID", "5", 1);
+  setenv("SLURM_NOT_RECORDED", "x", 1);
+  const auto found = rankpool::slurm_attributes();
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"SLURM_JOB_ID", "123"}, {"SLURM_JOB_NODELIST", "n[1-2]"}, {"SLURM_ARRAY_TASK_ID", "5"}};
+  EXPECT_EQ(found, expected);
+  for (const char* name : {"SLURM_JOB_ID", "SLURM_JOB_NODELIST", "SLURM_ARRAY_TASK_ID", "SLURM_NOT_RECORDED"})
+    unsetenv(name);
+  EXPECT_TRUE(rankpool::slurm_attributes().empty());
+}
+
+}  // namespace

@@ -1,0 +1,304 @@
+#!/usr/bin/env bash
+# The slurm/ batch scripts on a real SLURM cluster: two slurmd "nodes" (n1, n2) on
+# this machine, started by tests/slurm/cluster.sh under a temporary directory and
+# stopped by a trap whatever happens.
+#
+#   tests/slurm/slurm_test.sh BUILD_DIR      (BUILD_DIR/apps/rankpool is the binary)
+#
+# Each script is submitted as it is, adapted to the small cluster with sbatch options
+# and environment variables only, and waited for by polling `scontrol show job` (no
+# slurmdbd, so no sacct). Checks:
+#   single_node.sbatch     COMPLETED, exit 0:0, 2 ranks x 1 thread on one node, /results equal
+#                          to a plain `mpirun -n 2` run of the same job
+#   multi_node.sbatch      srun --mpi=pmix: 2 nodes x 2 ranks, hosts = n1 n1 n2 n2, /results equal
+#   multi_node.sbatch      RANKPOOL_LAUNCHER=mpirun: the same through Open MPI's own launcher
+#   multi_node.sbatch      tasks that throw: JobState FAILED, ExitCode 3:0 (rankpool's code), run file "failed"
+#   multi_node.sbatch      a missing job file: ExitCode 2:0
+#   walltime_requeue.sbatch --time=1 min, --signal=B:TERM@58, a 40 s job: SLURM's own wall-time signal
+#                          reaches the script, which passes SIGTERM to the ranks; rankpool stops
+#                          (exit 4, INTERRUPTED), the job is requeued; the rerun adds --resume and runs
+#                          only the tasks left; Restarts=1, exit 0:0, /results equal a plain run.
+#                          (Once requeued, the test raises the job's limit to 5 min so the rerun is
+#                          not stopped again: SLURM may signal up to 30 s late, so a 1-minute limit
+#                          cannot both surely stop the first run and surely spare the second.)
+#   `rankpool slurm`       (when the binary has the subcommand) the generated script runs as submitted,
+#                          a 2-element array writes OUT.0.h5 and OUT.1.h5; the run files carry SLURM_*
+#                          attributes; a bad --time is refused with exit 2
+# MPI traffic between the "nodes" is held to loopback (btl/oob tcp on 127.0.0.0/8).
+# Exit 0 pass, 1 fail, 77 skipped (SLURM or munge not installed). RANKPOOL_KEEP=1 keeps the files.
+set -euo pipefail
+
+if [ $# -ne 1 ]; then
+  echo "usage: $0 BUILD_DIR" >&2
+  exit 2
+fi
+for tool in sbatch scontrol squeue slurmctld slurmd munged mungekey; do
+  if ! command -v "$tool" >/dev/null; then
+    echo "SKIP: $tool not found (install slurm-wlm and munge: tools/install-deps.sh test)"
+    exit 77
+  fi
+done
+build=$(cd "$1" && pwd)
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+rankpool=$build/apps/rankpool
+h5check=("/usr/bin/python3" "$here/h5check.py")
+[ "$(id -u)" -eq 0 ] || { echo "FAIL: the local SLURM cluster needs root" >&2; exit 1; }
+[ -x "$rankpool" ] || { echo "FAIL: no $rankpool (build first)" >&2; exit 1; }
+
+# shellcheck source=../../tools/env.sh
+source "$root/tools/env.sh"
+export OMPI_MCA_btl_tcp_if_include=127.0.0.0/8 OMPI_MCA_oob_tcp_if_include=127.0.0.0/8
+unset OMP_NUM_THREADS OMP_PLACES OMP_PROC_BIND SLURM_JOB_ID
+
+# A cluster an earlier run left behind when it was killed outright (SIGKILL, no trap).
+for old in /tmp/rankpool-slurm-test.*; do
+  if [ -s "$old/test.pid" ] && ! kill -0 "$(cat "$old/test.pid")" 2>/dev/null; then
+    echo "stopping the cluster left in $old by an earlier run"
+    RANKPOOL_SLURM_DIR=$old/cluster bash "$here/cluster.sh" stop || true
+    rm -rf "$old"
+  fi
+done
+
+started=$SECONDS
+work=$(mktemp -d /tmp/rankpool-slurm-test.XXXXXX)
+chmod 0755 "$work"
+echo $$ >"$work/test.pid"
+export RANKPOOL_SLURM_DIR=$work/cluster
+failures=0
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if [ -n "${raise_limit:-}" ]; then kill "$raise_limit" 2>/dev/null || true; fi
+  bash "$here/cluster.sh" stop || rc=1
+  if [ "$rc" -eq 0 ] && [ -z "${RANKPOOL_KEEP:-}" ]; then
+    rm -rf "$work"
+  else
+    echo "files kept in $work"
+  fi
+  echo "slurm_test: $([ "$rc" -eq 0 ] && echo PASS || echo FAIL) in $((SECONDS - started)) s"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ok() { echo "  ok   $*"; }
+bad() {
+  echo "  FAIL $*"
+  failures=$((failures + 1))
+}
+check() {  # check DESCRIPTION COMMAND...
+  local what=$1
+  shift
+  if "$@"; then ok "$what"; else bad "$what"; fi
+}
+
+# ---- job files and the plain mpirun references ----
+cat >"$work/mandel.toml" <<'EOF'
+app = "mandelbrot"
+[params]
+width = 256
+height = 256
+max_iterations = 300
+rows_per_task = 4
+[output]
+path = "mandel.h5"
+EOF
+cat >"$work/fails.toml" <<'EOF'
+app = "synthetic"
+[params]
+tasks = 200
+duration_us = 100
+fail_every = 7
+[schedule]
+on_error = "continue"
+[output]
+path = "fails.h5"
+EOF
+# 1600 x 50 ms of sleep on 2 ranks: 40 s, past the latest the wall-time signal can come.
+cat >"$work/long.toml" <<'EOF'
+app = "synthetic"
+[params]
+tasks = 1600
+duration_us = 50000
+work = "sleep"
+[output]
+path = "long.h5"
+EOF
+echo "references (mpirun -n 2, no SLURM):"
+mpirun -n 2 --bind-to none "$rankpool" run "$work/mandel.toml" --out "$work/ref_mandel.h5" --progress none
+# Checksums depend on (seed, index) only: the same tasks without the sleeping.
+mpirun -n 2 --bind-to none "$rankpool" run "$work/long.toml" --set params.duration_us=0 --out "$work/ref_long.h5" \
+  --progress none
+
+# ---- the cluster ----
+bash "$here/cluster.sh" start
+export SLURM_CONF=$RANKPOOL_SLURM_DIR/etc/slurm.conf
+export RANKPOOL=$rankpool
+sinfo -N -o '%N %t %c'
+
+field() {  # field JOBID NAME: one field of `scontrol -o show job`
+  scontrol -o show job "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -1
+}
+wait_job() {  # wait_job JOBID SECONDS: until the job has ended for good
+  local id=$1 deadline=$((SECONDS + $2)) state
+  while :; do
+    state=$(field "$id" JobState)
+    case $state in
+      COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY | BOOT_FAIL | DEADLINE | PREEMPTED) return 0 ;;
+    esac
+    if ((SECONDS >= deadline)); then
+      echo "  job $id still ${state:-unknown} after $2 s; cancelling it"
+      scancel "$id" || true
+      return 1
+    fi
+    sleep 0.25
+  done
+}
+submit() {  # submit NAME SBATCH_ARGS...: prints the job id
+  local name=$1
+  shift
+  sbatch --parsable --job-name="$name" --output="$work/$name.out" "$@" | cut -d';' -f1
+}
+hosts_of() { "${h5check[@]}" hosts "$1" | sort | tr '\n' ' '; }
+same_results() { "${h5check[@]}" same-results "$1" "$2"; }
+report() {  # report NAME JOBID
+  echo "$1 (job $2): JobState=$(field "$2" JobState) ExitCode=$(field "$2" ExitCode) Restarts=$(field "$2" Restarts) NodeList=$(field "$2" NodeList)"
+  sed 's/^/    | /' "$work/$1.out" | grep -v "lacks support for cpu binding" || true
+}
+expect_job() {  # expect_job NAME JOBID STATE EXITCODE
+  check "$1: JobState $3" [ "$(field "$2" JobState)" = "$3" ]
+  check "$1: ExitCode $4" [ "$(field "$2" ExitCode)" = "$4" ]
+}
+expect_slurm_attributes() {  # expect_slurm_attributes NAME FILE JOBID NODELIST
+  if [ -z "$has_slurm_command" ]; then return 0; fi
+  check "$1: SLURM_JOB_ID attribute = $3" [ "$("${h5check[@]}" attr "$2" SLURM_JOB_ID)" = "$3" ]
+  check "$1: SLURM_JOB_NODELIST attribute = $4" [ "$("${h5check[@]}" attr "$2" SLURM_JOB_NODELIST)" = "$4" ]
+}
+has_slurm_command=""
+if "$rankpool" --help 2>/dev/null | grep -q "^ *slurm "; then has_slurm_command=1; fi
+
+# ---- submit everything; SLURM runs what fits on n1 + n2 ----
+short=(--time=00:05:00)
+# A 1-minute limit with the signal 58 s before it: SLURM's time-limit pass (every 30 s)
+# signals the first run 2 to 32 s in. Once the job is requeued its limit is raised, so
+# the resumed run is not stopped again and the chain ends after one rerun.
+walltime=$(submit walltime --nodes=1 --ntasks-per-node=2 --cpus-per-task=1 --time=00:01:00 --signal=B:TERM@58 \
+  "$root/slurm/walltime_requeue.sbatch" "$work/long.toml" --out "$work/walltime.h5" --progress none)
+(
+  for ((i = 0; i < 600; ++i)); do
+    if [ "$(field "$walltime" Restarts)" = 1 ]; then
+      scontrol update JobId="$walltime" TimeLimit=00:05:00 && echo "  (job $walltime requeued: limit raised to 5 min)"
+      exit 0
+    fi
+    sleep 0.2
+  done
+) &
+raise_limit=$!
+single=$(submit single "${short[@]}" "$root/slurm/single_node.sbatch" "$work/mandel.toml" \
+  --out "$work/single.h5" --progress none)
+multi=$(submit multi "${short[@]}" --nodes=2 --ntasks-per-node=2 --cpus-per-task=1 \
+  "$root/slurm/multi_node.sbatch" "$work/mandel.toml" --out "$work/multi.h5" --progress none)
+multi_mpirun=$(RANKPOOL_LAUNCHER=mpirun submit multi_mpirun "${short[@]}" --nodes=2 --ntasks-per-node=2 \
+  --cpus-per-task=1 "$root/slurm/multi_node.sbatch" "$work/mandel.toml" --out "$work/multi_mpirun.h5" --progress none)
+fails=$(submit fails "${short[@]}" --nodes=2 --ntasks-per-node=1 --cpus-per-task=1 \
+  "$root/slurm/multi_node.sbatch" "$work/fails.toml" --out "$work/fails.h5" --progress none)
+badjob=$(submit badjob "${short[@]}" --nodes=1 --ntasks-per-node=2 --cpus-per-task=1 \
+  "$root/slurm/multi_node.sbatch" "$work/no_such_job.toml" --out "$work/badjob.h5")
+if [ -n "$has_slurm_command" ]; then
+  "$rankpool" slurm "$work/mandel.toml" --nodes 2 --ntasks-per-node 2 --cpus-per-task 1 --time 00:05:00 \
+    --partition local --out "$work/generated.h5" >"$work/generated.sbatch"
+  "$rankpool" slurm "$work/mandel.toml" --nodes 1 --ntasks-per-node 2 --time 00:05:00 --array 2 \
+    --out "$work/array.h5" >"$work/array.sbatch"
+  generated=$(sbatch --parsable --output="$work/generated.out" "$work/generated.sbatch")
+  array=$(sbatch --parsable --output="$work/array-%a.out" "$work/array.sbatch")
+fi
+squeue -o '%.4i %.14j %.9T %.6D %R'
+
+# ---- results ----
+echo "single_node.sbatch:"
+wait_job "$single" 90 || true
+report single "$single"
+expect_job single "$single" COMPLETED 0:0
+check "single: /results equal the mpirun run" same_results "$work/single.h5" "$work/ref_mandel.h5"
+single_hosts=$(hosts_of "$work/single.h5")
+check "single: 2 ranks on one node ($single_hosts)" [ "$single_hosts" = "n1 n1 " -o "$single_hosts" = "n2 n2 " ]
+check "single: 1 thread per rank from the allocation" grep -q "2 ranks x 1 threads" "$work/single.out"
+
+echo "multi_node.sbatch (srun --mpi=pmix):"
+wait_job "$multi" 90 || true
+report multi "$multi"
+expect_job multi "$multi" COMPLETED 0:0
+check "multi: /results equal the mpirun run" same_results "$work/multi.h5" "$work/ref_mandel.h5"
+check "multi: ranks on n1 and n2 (hosts attribute)" [ "$(hosts_of "$work/multi.h5")" = "n1 n1 n2 n2 " ]
+expect_slurm_attributes multi "$work/multi.h5" "$multi" "n[1-2]"
+
+echo "multi_node.sbatch (RANKPOOL_LAUNCHER=mpirun):"
+wait_job "$multi_mpirun" 90 || true
+report multi_mpirun "$multi_mpirun"
+expect_job multi_mpirun "$multi_mpirun" COMPLETED 0:0
+check "multi_mpirun: /results equal the mpirun run" same_results "$work/multi_mpirun.h5" "$work/ref_mandel.h5"
+check "multi_mpirun: ranks on n1 and n2" [ "$(hosts_of "$work/multi_mpirun.h5")" = "n1 n1 n2 n2 " ]
+
+echo "multi_node.sbatch, failing tasks:"
+wait_job "$fails" 90 || true
+report fails "$fails"
+expect_job fails "$fails" FAILED 3:0
+check "fails: run file status 'failed'" [ "$("${h5check[@]}" attr "$work/fails.h5" status)" = failed ]
+check "fails: 28 failed tasks recorded" [ "$("${h5check[@]}" attr "$work/fails.h5" failed)" = 28 ]
+
+echo "multi_node.sbatch, missing job file:"
+wait_job "$badjob" 90 || true
+report badjob "$badjob"
+expect_job badjob "$badjob" FAILED 2:0
+check "badjob: nothing written" [ ! -e "$work/badjob.h5" ]
+
+echo "walltime_requeue.sbatch:"
+wait_job "$walltime" 150 || true
+wait "$raise_limit" || true
+report walltime "$walltime"
+expect_job walltime "$walltime" COMPLETED 0:0
+check "walltime: requeued once (Restarts=1)" [ "$(field "$walltime" Restarts)" = 1 ]
+check "walltime: SLURM's wall-time SIGTERM reached the script" grep -q "wall time nearly up" "$work/walltime.out"
+check "walltime: rankpool stopped (INTERRUPTED, exit 4), the job was requeued" \
+  grep -q "exited with 4; requeueing job $walltime" "$work/walltime.out"
+check "walltime: the rerun added --resume" grep -q "run 2 on .* --resume" "$work/walltime.out"
+before=$(sed -n 's/.*1600 tasks (\([0-9]*\) done before, \([0-9]*\) ran now).*/\1 \2/p' "$work/walltime.out" | tail -1)
+resumed_ok() { [ -n "$before" ] && [ "${before% *}" -gt 0 ] && [ $((${before% *} + ${before#* })) -eq 1600 ]; }
+check "walltime: the rerun ran only what was left (done before, ran now: ${before:-none})" resumed_ok
+check "walltime: /results equal the mpirun run" same_results "$work/walltime.h5" "$work/ref_long.h5"
+if [ -n "$has_slurm_command" ]; then
+  check "walltime: SLURM_RESTART_COUNT attribute = 1" \
+    [ "$("${h5check[@]}" attr "$work/walltime.h5" SLURM_RESTART_COUNT)" = 1 ]
+fi
+
+if [ -n "$has_slurm_command" ]; then
+  echo "rankpool slurm (generated script):"
+  wait_job "$generated" 90 || true
+  report generated "$generated"
+  expect_job generated "$generated" COMPLETED 0:0
+  check "generated: partition local" [ "$(field "$generated" Partition)" = local ]
+  check "generated: /results equal the mpirun run" same_results "$work/generated.h5" "$work/ref_mandel.h5"
+  check "generated: ranks on n1 and n2" [ "$(hosts_of "$work/generated.h5")" = "n1 n1 n2 n2 " ]
+  expect_slurm_attributes generated "$work/generated.h5" "$generated" "n[1-2]"
+  echo "rankpool slurm --array 2:"
+  for index in 0 1; do
+    wait_job "${array}_$index" 90 || true
+    cp "$work/array-$index.out" "$work/array_$index.out" 2>/dev/null || true
+    report "array_$index" "${array}_$index"
+    expect_job "array_$index" "${array}_$index" COMPLETED 0:0
+    check "array $index: /results equal the mpirun run" same_results "$work/array.$index.h5" "$work/ref_mandel.h5"
+    check "array $index: SLURM_ARRAY_TASK_ID attribute = $index" \
+      [ "$("${h5check[@]}" attr "$work/array.$index.h5" SLURM_ARRAY_TASK_ID)" = "$index" ]
+  done
+  set +e
+  "$rankpool" slurm "$work/mandel.toml" --time 1:99:00 >/dev/null 2>"$work/badtime.err"
+  status=$?
+  set -e
+  check "rankpool slurm --time 1:99:00 refused with exit 2 ($(cat "$work/badtime.err"))" [ "$status" -eq 2 ]
+else
+  echo "rankpool slurm: not in this binary (the cli.cpp patch is not applied): skipped"
+fi
+
+echo "$failures check(s) failed"
+[ "$failures" -eq 0 ]
