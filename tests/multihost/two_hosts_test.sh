@@ -40,7 +40,6 @@ ns_a=${tag}-hosta
 ns_b=${tag}-hostb
 subnet=169.254.77.0/24
 work=$(mktemp -d /tmp/rankpool-two-hosts.XXXXXX)
-failures=0
 
 cleanup() {
   local rc=$? ns pid
@@ -64,16 +63,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ok() { echo "  ok   $*"; }
-bad() {
-  echo "  FAIL $*"
-  failures=$((failures + 1))
-}
-check() {  # check DESCRIPTION COMMAND...
-  local what=$1
-  shift
-  if "$@"; then ok "$what"; else bad "$what"; fi
-}
+# shellcheck source=../support/checks.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/checks.sh"
 
 # Namespaces an earlier run left behind when it was killed outright (SIGKILL, no trap):
 # rp<PID>-host* where process PID is gone.

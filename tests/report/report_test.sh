@@ -30,14 +30,8 @@ profile="$(mktemp -d /tmp/rankpool_report_chromium.XXXXXX)"
 cleanup() { rm -rf "$profile"; [[ "${KEEP:-0}" == 1 ]] && echo "kept $tmp" || rm -rf "$tmp"; }
 trap cleanup EXIT
 
-failures=0
-pass() { echo "ok   - $1"; }
-fail() { echo "FAIL - $1"; failures=$((failures + 1)); }
-check() {  # check DESCRIPTION COMMAND...
-  local what="$1"
-  shift
-  if "$@"; then pass "$what"; else fail "$what"; fi
-}
+# shellcheck source=../support/checks.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/checks.sh"
 
 # Two runs of one job: ~250 lognormal spin tasks of 400 us mean, well under a second each.
 job_args=(run "$repo/jobs/synthetic_imbalanced.toml" --set params.tasks=250 --set params.duration_us=400
@@ -127,9 +121,9 @@ expect_usage() {  # expect_usage DESCRIPTION ARGS...
   local rc=$? lines
   lines="$(wc -l <"$tmp/usage.err")"
   if [[ $rc -eq 2 && $lines -eq 1 && ! -e "$dir" ]]; then
-    pass "$what: exit 2, one line: $(cat "$tmp/usage.err")"
+    ok "$what: exit 2, one line: $(cat "$tmp/usage.err")"
   else
-    fail "$what: exit $rc, $lines line(s) on stderr, output dir $([[ -e $dir ]] && echo written || echo absent)"
+    bad "$what: exit $rc, $lines line(s) on stderr, output dir $([[ -e $dir ]] && echo written || echo absent)"
     sed 's/^/    /' "$tmp/usage.err"
   fi
 }

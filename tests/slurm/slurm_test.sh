@@ -65,7 +65,6 @@ work=$(mktemp -d /tmp/rankpool-slurm-test.XXXXXX)
 chmod 0755 "$work"
 echo $$ >"$work/test.pid"
 export RANKPOOL_SLURM_DIR=$work/cluster
-failures=0
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
@@ -82,16 +81,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ok() { echo "  ok   $*"; }
-bad() {
-  echo "  FAIL $*"
-  failures=$((failures + 1))
-}
-check() {  # check DESCRIPTION COMMAND...
-  local what=$1
-  shift
-  if "$@"; then ok "$what"; else bad "$what"; fi
-}
+# shellcheck source=../support/checks.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/checks.sh"
 
 # ---- job files and the plain mpirun references ----
 cat >"$work/mandel.toml" <<'EOF'
