@@ -36,7 +36,7 @@ enum class error_policy {
 struct pool_options {
   chunk_policy chunking = chunk_policy::automatic();
   int threads = 0;   ///< OpenMP threads per rank; 0 = environment::default_threads()
-  int prefetch = 2;  ///< chunks kept queued at each executor (running one included)
+  int prefetch = 3;  ///< chunks kept queued at each executor (running one included)
   int retries = 0;   ///< extra attempts for a task that threw
   error_policy on_error = error_policy::abort;
 };

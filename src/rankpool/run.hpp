@@ -25,7 +25,7 @@ enum exit_code : int {
 
 struct run_options {
   int threads = 0;                     ///< per rank; 0 = environment default
-  int prefetch = 2;
+  int prefetch = 3;
   std::string progress = "auto";
   bool force = false;                  ///< overwrite an existing output file
   bool resume = false;                 ///< run the tasks the existing output has no result for

@@ -174,10 +174,13 @@ bool scheduler::drive_until_completion(completion& out, std::chrono::millisecond
 }
 
 void scheduler::idle_wait(int idle_rounds) {
-  // Spin briefly (a reply is often microseconds away), then back off to at most
-  // 1 ms so an idle rank 0 leaves its core to the local executor.
-  if (idle_rounds < 64) return;
-  const auto wait = std::chrono::microseconds(std::min(1000, 1 << std::min(10, (idle_rounds - 64) / 8 + 3)));
+  // Spin while chunks are short (the next reply is microseconds away); when they
+  // are long, every spinning round is stolen from a computing thread on this node,
+  // so sleep at once. The sleep doubles up to 1 ms.
+  const int spin_rounds = last_chunk_estimate_ < spin_below_chunk_seconds ? 64 : 0;
+  if (idle_rounds <= spin_rounds) return;
+  const int step = (idle_rounds - spin_rounds) / 8;
+  const auto wait = std::chrono::microseconds(std::min(1000, 1 << std::min(10, step + 3)));
   std::unique_lock lock(request_mutex_);
   wake_.wait_for(lock, wait, [this] { return requests_pending_.load() || local_replies_pending_.load(); });
 }

@@ -125,6 +125,8 @@ class scheduler {
 
   /// Chunks expected to run shorter than this on rank 0 run inline in the scheduler loop.
   static constexpr double inline_chunk_seconds = 20e-6;
+  /// The scheduler loop spins before sleeping only while chunks are shorter than this.
+  static constexpr double spin_below_chunk_seconds = 100e-6;
   double last_chunk_estimate_ = 0;
   byte_buffer inline_reply_;
   chunk_output inline_scratch_;

@@ -3,6 +3,7 @@
 #include <deque>
 #include <list>
 
+#include "rankpool/detail/chunk_runner.hpp"
 #include "rankpool/detail/mpi_check.hpp"
 #include "rankpool/detail/scheduler.hpp"
 
@@ -10,19 +11,24 @@ namespace rankpool::detail {
 namespace {
 
 /// Polls with backoff so an idle worker on an oversubscribed node yields its core:
-/// spin a little, then sleep 1 us doubling up to 1 ms.
+/// spin a little after short chunks (the next one is microseconds away), not at all
+/// after long ones, then sleep 1 us doubling up to 1 ms.
 class backoff {
  public:
-  void reset() { rounds_ = 0; }
+  void reset(double last_chunk_seconds) {
+    rounds_ = 0;
+    spin_rounds_ = last_chunk_seconds < 100e-6 ? 64 : 0;
+  }
   void pause() {
-    if (++rounds_ < 64) return;
-    const long micros = 1L << std::min(10, (rounds_ - 64) / 8);
+    if (++rounds_ <= spin_rounds_) return;
+    const long micros = 1L << std::min(10, (rounds_ - spin_rounds_) / 8);
     timespec pause_for{0, micros * 1000};
     nanosleep(&pause_for, nullptr);
   }
 
  private:
   int rounds_ = 0;
+  int spin_rounds_ = 64;
 };
 
 }  // namespace
@@ -80,7 +86,9 @@ void serve(const environment& env, const task_table& table, const executor_ident
         reply = std::move(spare.back());
         spare.pop_back();
       }
+      const auto started = std::chrono::steady_clock::now();
       execute_chunk(table, chunks.front(), reply, self, scratch);
+      const double chunk_seconds = seconds_since(started);
       spare.push_back(std::move(chunks.front()));
       chunks.pop_front();
       auto& send = sends.emplace_back(MPI_REQUEST_NULL, std::move(reply));
@@ -88,7 +96,7 @@ void serve(const environment& env, const task_table& table, const executor_ident
                           static_cast<int>(tag::result), env.comm(), &send.first),
                 "MPI_Isend(result)");
       complete_sends();
-      idle.reset();
+      idle.reset(chunk_seconds);
       continue;
     }
     complete_sends();
