@@ -25,7 +25,7 @@ struct options {
   std::uint64_t tasks = 1'000'000;
   std::string chunk = "auto";
   int threads = 1;
-  int prefetch = 2;
+  int prefetch = rankpool::pool_options{}.prefetch;  // the library default
   double spin_us = 0;  ///< 0: no-op tasks
   double sigma = 1.0;
   std::uint64_t seed = 1;
