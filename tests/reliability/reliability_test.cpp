@@ -118,6 +118,11 @@ TEST(Reliability, KilledWorkerEndsTheJobAndResumeCompletesWithoutRedoingDurableT
     EXPECT_NE(code, 0) << "a dead worker must fail the job";
     EXPECT_NE(code, -1) << "the job hung after a worker died";
     EXPECT_LT(seconds, 5.0) << "the job took too long to end after a worker died";
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    const std::string said = slurp(dir / "bg.err");
+    EXPECT_NE(said.find("rank"), std::string::npos) << "no message names the dead rank: " << said;
+    EXPECT_NE(said.find(host), std::string::npos) << "no message names the host: " << said;
 
     const auto before = statuses(out);  // the file must be readable after the kill
     const std::uint64_t durable = count_done(before);
@@ -171,6 +176,25 @@ TEST(Reliability, Sigusr1GivesTheInterruptedExitCode) {
     const auto summary = nlohmann::json::parse(slurp(dir / "bg.out"));
     EXPECT_TRUE(summary["interrupted"].get<bool>());
     EXPECT_GT(summary["cancelled"].get<int>(), 0);
+    EXPECT_EQ(rankpool::run_file::open(out, false).string_attribute("/", "status"), "interrupted");
+  }
+}
+
+TEST(Reliability, ChunksStillRunningAfterTheGracePeriodEndTheJobResumably) {
+  // Tasks of 3 s each: a 0.5 s grace period ends before they do.
+  scratch_dir dir;
+  const auto job = dir.write("job.toml", "app = \"synthetic\"\n[params]\ntasks = 8\nduration_us = 3000000\n"
+                                         "work = \"sleep\"\n[schedule]\nchunk = 1\n");
+  const auto out = dir / "run.h5";
+  for (int ranks : {0, 2}) {
+    std::filesystem::remove(out);
+    const pid_t job_pid = start_rankpool(dir, "run " + job + " --progress none --grace 0.5 --out " + out, ranks);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    kill(job_pid, SIGUSR1);
+    const auto [code, seconds] = wait_for(job_pid, std::chrono::seconds(20));
+    EXPECT_EQ(code, 4) << slurp(dir / "bg.err");
+    EXPECT_LT(seconds, 2.5) << "the grace period was not enforced";
+    EXPECT_NE(slurp(dir / "bg.err").find("grace period"), std::string::npos) << slurp(dir / "bg.err");
     EXPECT_EQ(rankpool::run_file::open(out, false).string_attribute("/", "status"), "interrupted");
   }
 }
