@@ -105,6 +105,30 @@ std::string string_at(const std::string& file, const std::string& key, const tom
   return v.as_string().str;
 }
 
+/// What toml11 must never see: text that is not UTF-8 (TOML requires it, and
+/// toml11 misreads some invalid sequences) and nesting deep enough to exhaust
+/// the stack of its recursive parser.
+void check_text_before_parsing(const std::string& file, const std::string& text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    const std::size_t length = byte < 0x80 ? 1 : (byte >> 5) == 0x6 ? 2 : (byte >> 4) == 0xe ? 3 : (byte >> 3) == 0x1e ? 4 : 0;
+    bool valid = length > 0 && i + length <= text.size() && !(length == 2 && byte < 0xc2);
+    for (std::size_t k = 1; valid && k < length; ++k) valid = (static_cast<unsigned char>(text[i + k]) >> 6) == 0x2;
+    if (!valid) throw usage_error(file + ": not valid UTF-8 (byte " + std::to_string(i) + ")");
+    i += length;
+  }
+  constexpr int max_depth = 64;
+  int depth = 0;
+  for (char c : text) {
+    if (c == '[' || c == '{') {
+      if (++depth > max_depth) throw usage_error(file + ": arrays or tables nested deeper than " + std::to_string(max_depth));
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;  // brackets inside strings are counted too: pessimistic, never unsafe
+    }
+  }
+}
+
 /// One axis of a sweep: a list of values or a {start, stop, num|step, scale} range.
 std::vector<param_value> parse_axis(const std::string& file, const std::string& key, const param_spec& spec,
                                     const toml::value& v) {
@@ -131,6 +155,8 @@ std::vector<param_value> parse_axis(const std::string& file, const std::string& 
     if (auto it = range.find("scale"); it != range.end()) scale = string_at(file, key + ".scale", it->second);
     if (scale != "linear" && scale != "log") fail(file, key + ".scale", "'" + scale + "' is not linear or log");
     std::vector<double> points;
+    for (const auto& [name, value] : {std::pair{"start", start}, {"stop", stop}, {"num", num}, {"step", step}})
+      if (value && !std::isfinite(*value)) fail(file, key + "." + name, "must be a finite number");
     if (num) {
       if (*num < 1 || *num > 1e7 || std::floor(*num) != *num) fail(file, key + ".num", "must be an integer in 1..10000000");
       if (scale == "log" && (*start <= 0 || *stop <= 0)) fail(file, key, "a log range needs start and stop > 0");
@@ -142,8 +168,10 @@ std::vector<param_value> parse_axis(const std::string& file, const std::string& 
     } else {
       if (scale != "linear") fail(file, key + ".scale", "step ranges are linear; use num with scale = \"log\"");
       if (!(*step > 0)) fail(file, key + ".step", "must be positive");
-      if ((*stop - *start) / *step > 1e7) fail(file, key, "more than 10000000 values");
-      for (double x = *start; x <= *stop + 1e-9 * std::abs(*step); x += *step) points.push_back(x);
+      const double span = (*stop - *start) / *step;
+      if (!(span <= 1e7)) fail(file, key, "more than 10000000 values");
+      // Counted, not accumulated: x += step stops moving when step is below x's precision.
+      for (double k = 0; k <= span + 1e-9; ++k) points.push_back(*start + k * *step);
     }
     for (double x : points) {
       if (spec.default_value.index() == 0) {
@@ -211,6 +239,7 @@ job_spec parse_job(const std::string& file, const std::string& text, const job_o
   job_spec job;
   job.file = file;
   job.text = text;
+  check_text_before_parsing(file, text);
   toml::value root;
   try {
     std::istringstream in(text);
