@@ -127,7 +127,8 @@ class scheduler {
   static constexpr double inline_chunk_seconds = 20e-6;
   /// The scheduler loop spins before sleeping only while chunks are shorter than this.
   static constexpr double spin_below_chunk_seconds = 100e-6;
-  double last_chunk_estimate_ = 0;
+  /// Atomic: idle_wait reads it after the scheduler thread has let go of progress_mutex_.
+  std::atomic<double> last_chunk_estimate_{0};
   byte_buffer inline_reply_;
   chunk_output inline_scratch_;
 
