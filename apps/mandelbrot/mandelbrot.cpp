@@ -45,19 +45,29 @@ class mandelbrot_app final : public rankpool::app {
   }
 
   void run(rankpool::job_context& ctx) override {
-    ctx.run_tasks(*rows_, task_count(), [&](std::uint64_t task, const std::vector<std::uint32_t>& counts) {
+    ctx.run_tasks(*rows_, [&](std::uint64_t task, const std::vector<std::uint32_t>& counts) {
       const auto [begin, end] = rows_of(task);
       ctx.file().write_rows<std::uint32_t>("/results/escape_counts", begin, end - begin, counts.data());
     });
   }
 
-  void finish(rankpool::job_context& ctx) override {
+  void finish(rankpool::run_file& file) override {
     if (!image_) return;
-    const auto counts = ctx.file().read_all<std::uint32_t>("/results/escape_counts");
-    const auto png = std::filesystem::path(ctx.job().output).replace_extension(".png").string();
+    const auto counts = file.read_all<std::uint32_t>("/results/escape_counts");
+    const auto png = std::filesystem::path(file.path()).replace_extension(".png").string();
     mandelbrot::write_png(png, region_.width, region_.height,
                           mandelbrot::colorize(counts.data(), counts.size(), region_.max_iterations).data());
-    ctx.file().set_attribute("/", "image", png);
+    file.set_attribute("/", "image", png);
+  }
+
+  // Task i holds rows_of(i): consecutive tasks hold consecutive rows.
+  void merge_results(rankpool::run_file& merged, rankpool::run_file& part,
+                     const std::vector<rankpool::task_span>& tasks) override {
+    for (const auto& span : tasks) {
+      const std::uint32_t begin = rows_of(span.first).first;
+      const std::uint32_t end = rows_of(span.end - 1).second;
+      merged.copy_rows(part, "/results/escape_counts", begin, end - begin);
+    }
   }
 
  private:

@@ -59,15 +59,30 @@ class montecarlo_app final : public rankpool::app {
   }
 
   void run(rankpool::job_context& ctx) override {
-    const tally total = ctx.reduce_tasks(*count_, tasks_, *add_, tally{});
-    const auto e = montecarlo::ball_estimate(total.hits, total.samples, dimension_);
-    ctx.file().write_at("/results/estimate", 0, &e.value, 1);
-    ctx.file().write_at("/results/standard_error", 0, &e.standard_error, 1);
-    ctx.file().write_at("/results/hits", 0, &total.hits, 1);
-    ctx.file().write_at("/results/samples", 0, &total.samples, 1);
+    const tally total = ctx.reduce_tasks(*count_, *add_, tally{});
+    write_tally(ctx.file(), total);
+  }
+
+  // A part's tasks are folded into its one tally: the merged tally is the sum of the parts'.
+  void merge_results(rankpool::run_file& merged, rankpool::run_file& part,
+                     const std::vector<rankpool::task_span>&) override {
+    write_tally(merged, tally{read_count(merged, "/results/hits") + read_count(part, "/results/hits"),
+                              read_count(merged, "/results/samples") + read_count(part, "/results/samples")});
   }
 
  private:
+  static std::uint64_t read_count(rankpool::run_file& file, const std::string& path) {
+    return file.read_all<std::uint64_t>(path).at(0);
+  }
+
+  void write_tally(rankpool::run_file& file, const tally& total) const {
+    const auto e = montecarlo::ball_estimate(total.hits, total.samples, dimension_);
+    file.write_at("/results/estimate", 0, &e.value, 1);
+    file.write_at("/results/standard_error", 0, &e.standard_error, 1);
+    file.write_at("/results/hits", 0, &total.hits, 1);
+    file.write_at("/results/samples", 0, &total.samples, 1);
+  }
+
   std::uint64_t samples_per_task_;
   std::uint64_t tasks_;
   std::uint64_t seed_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "rankpool/error.hpp"
+#include "rankpool/results_store.hpp"
 
 namespace rankpool {
 namespace {
@@ -11,6 +12,17 @@ std::vector<app_info>& registry() {
   return apps;
 }
 }  // namespace
+
+void app::merge_results(run_file& merged, run_file& part, const std::vector<task_span>& tasks) {
+  for (const std::string& name : merged.datasets_in("/results")) {
+    const std::string path = "/results/" + name;
+    const auto dims = merged.dims(path);
+    if (dims.empty() || dims[0] != task_count())
+      throw usage_error(part.path() + ": " + path + " does not hold one row per task (" +
+                        std::to_string(task_count()) + " tasks), so its app cannot merge it (app::merge_results)");
+    for (const task_span& span : tasks) merged.copy_rows(part, path, span.first, span.end - span.first);
+  }
+}
 
 bool register_app(app_info info) {
   if (find_app(info.name)) throw error("app '" + info.name + "' registered twice");

@@ -18,6 +18,12 @@ class pool;
 class run_file;
 class job_context;
 
+/// Tasks [first, end).
+struct task_span {
+  std::uint64_t first = 0;
+  std::uint64_t end = 0;
+};
+
 class app {
  public:
   virtual ~app() = default;
@@ -29,8 +35,15 @@ class app {
   virtual void create_results(run_file& file) = 0;
   /// Rank 0: run the tasks (ctx.run_tasks / ctx.reduce_tasks), storing results as they arrive.
   virtual void run(job_context& ctx) = 0;
-  /// Rank 0, after every task succeeded: derived outputs (an image, summary attributes).
-  virtual void finish(job_context&) {}
+  /// Rank 0, once every task of the job has succeeded (also after `rankpool merge`):
+  /// derived outputs (an image, summary attributes) from what `file` holds.
+  virtual void finish(run_file&) {}
+  /// `rankpool merge`: copy the results of `tasks` (half-open [first, end) spans, all
+  /// done in `part`) into `merged`; both files were laid out by create_results. The
+  /// default copies those rows of every /results dataset whose first dimension is
+  /// task_count(), and refuses other datasets: apps that store results another way
+  /// (several rows per task, one folded value) override it.
+  virtual void merge_results(run_file& merged, run_file& part, const std::vector<task_span>& tasks);
 };
 
 struct app_info {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "rankpool/merge.hpp"
 #include "rankpool/run.hpp"
 #include "rankpool/signals.hpp"
 #include "rankpool/slurm.hpp"
@@ -81,15 +82,22 @@ struct run_args {
   std::string job_file;
   job_overrides overrides;
   run_options options;
+  std::string shard;
   bool json = false;
   bool dry_run = false;
 };
 
-/// What --dry-run shows: the task count and the first combinations of a sweep.
-void print_dry_run(const job_spec& job) {
+/// What --dry-run shows: the task count (and a shard's tasks) and the first combinations of a sweep.
+void print_dry_run(const job_spec& job, const std::optional<shard_spec>& shard) {
   const auto instance = job.app->make(job.params);
   std::printf("%s: %llu tasks -> %s\n", job.app->name.c_str(),
               static_cast<unsigned long long>(instance->task_count()), job.output.c_str());
+  if (shard) {
+    const task_span mine = shard->tasks_of(instance->task_count());
+    std::printf("  shard %s: tasks %llu to %llu (%llu tasks)\n", shard->to_string().c_str(),
+                static_cast<unsigned long long>(mine.first), static_cast<unsigned long long>(mine.end),
+                static_cast<unsigned long long>(mine.end - mine.first));
+  }
   if (const sweep_table* sweep = job.params.sweep()) {
     const std::uint64_t shown = std::min<std::uint64_t>(sweep->size(), 10);
     for (std::uint64_t i = 0; i < shown; ++i) {
@@ -103,7 +111,7 @@ void print_dry_run(const job_spec& job) {
   }
 }
 
-int run_command(int argc, char** argv, const run_args& args) {
+int run_command(int argc, char** argv, run_args& args) {
   // Before MPI starts, so a walltime signal during start-up is not fatal either.
   install_stop_signal_handlers();
   environment env(argc, argv);
@@ -120,9 +128,10 @@ int run_command(int argc, char** argv, const run_args& args) {
     problem = env.broadcast(problem);
     if (!problem.empty()) throw usage_error(problem);
     text = env.broadcast(text);
+    if (!args.shard.empty()) args.options.shard = shard_spec::parse(args.shard);
     const job_spec job = parse_job(args.job_file, text, args.overrides);
     if (args.dry_run) {
-      if (env.is_root()) print_dry_run(job);
+      if (env.is_root()) print_dry_run(job, args.options.shard);
       return exit_ok;
     }
     const run_summary summary = run_job(env, job, args.options);
@@ -142,6 +151,39 @@ int run_command(int argc, char** argv, const run_args& args) {
     std::fprintf(stderr, "rankpool: %s: %s\n", describe_rank(env.rank(), env.size(), env.host()).c_str(), e.what());
     std::fflush(stderr);
     env.abort(exit_failure);
+  }
+}
+
+struct merge_args {
+  std::string output;
+  std::vector<std::string> parts;
+  bool force = false;
+  bool json = false;
+};
+
+/// `rankpool merge`: one process (rank 0 alone under a launcher), no MPI.
+int merge_command(const merge_args& args) {
+  if (launcher_rank() != 0) return exit_ok;
+  try {
+    const merge_summary s = merge_runs(args.output, args.parts, args.force);
+    if (args.json) {
+      std::cout << s.to_json() << std::endl;
+    } else {
+      std::printf("%s: merged %llu parts: %llu tasks, %llu done, %llu failed, %llu pending -> %s\n", s.app.c_str(),
+                  static_cast<unsigned long long>(s.parts), static_cast<unsigned long long>(s.tasks),
+                  static_cast<unsigned long long>(s.done), static_cast<unsigned long long>(s.failed),
+                  static_cast<unsigned long long>(s.pending), s.output.c_str());
+    }
+    if (s.pending > 0)
+      std::fprintf(stderr, "rankpool: merge: %llu tasks have no result in any part; `rankpool run JOB.toml --out %s "
+                           "--resume` runs them\n", static_cast<unsigned long long>(s.pending), s.output.c_str());
+    return s.exit_status();
+  } catch (const usage_error& e) {
+    std::fprintf(stderr, "rankpool: merge: %s\n", e.what());
+    return exit_usage;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rankpool: merge: %s\n", e.what());
+    return exit_failure;
   }
 }
 
@@ -236,6 +278,9 @@ int cli_main(int argc, char** argv) {
       ->check(CLI::Range(0.001, 3600.0));
   run->add_option("--flush-every", args.options.flush_every, "... or after this many results (default 100000)")
       ->check(CLI::Range(1, 1 << 30));
+  run->add_option("--shard", args.shard, "Run part INDEX of COUNT of the tasks (0 <= INDEX < COUNT), into its own "
+                                         "output: job arrays; `rankpool merge` joins the parts")
+      ->type_name("INDEX/COUNT");
   run->add_flag("--dry-run", args.dry_run, "Validate the job, print the task count and first sweep combinations, run nothing");
   run->add_flag("--json", args.json, "Print one JSON summary object on stdout at the end");
   auto* apps = cli.add_subcommand("apps", "List the apps with their parameters and defaults");
@@ -244,6 +289,14 @@ int cli_main(int argc, char** argv) {
                                               "task and chunk histograms, strong scaling over several runs");
   report->add_option("files", report_args.files, "Run files (HDF5) written by rankpool run")->required();
   report->add_option("--out", report_args.out, "Folder for index.html and its PNGs")->required();
+
+  merge_args merge_args;
+  auto* merge = cli.add_subcommand("merge", "Merge the run files of one job's parts (rankpool run --shard) into one "
+                                            "file laid out like a single run; exit 3 if tasks failed or are missing");
+  merge->add_option("output", merge_args.output, "The merged run file (HDF5) to write")->required();
+  merge->add_option("parts", merge_args.parts, "The parts' run files")->required();
+  merge->add_flag("--force", merge_args.force, "Replace an existing output file");
+  merge->add_flag("--json", merge_args.json, "Print one JSON summary object on stdout");
 
   slurm_request slurm_args;
   slurm_args.rankpool.clear();  // default: this binary
@@ -278,6 +331,7 @@ int cli_main(int argc, char** argv) {
     return exit_ok;
   }
   if (report->parsed()) return report_command(report_args);
+  if (merge->parsed()) return merge_command(merge_args);
   if (slurm->parsed()) return slurm_command(slurm_args, slurm_array);
   return run_command(argc, argv, args);
 }

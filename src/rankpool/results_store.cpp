@@ -271,6 +271,70 @@ std::vector<std::uint64_t> run_file::dims(const std::string& path) {
   return {shape.begin(), shape.end()};
 }
 
+void run_file::copy_rows(run_file& source, const std::string& path, std::uint64_t first_row, std::uint64_t rows) {
+  const std::string from = source.where(path);
+  const std::string to = where(path);
+  handle source_dataset = open_dataset(source.file_id(), path, from);
+  handle source_space = own(H5Dget_space(source_dataset), "H5Dget_space", from);
+  handle target_dataset = open_dataset(file_id(), path, to);
+  handle target_space = own(H5Dget_space(target_dataset), "H5Dget_space", to);
+  std::vector<hsize_t> count = extent(source_space, from);
+  const std::vector<hsize_t> target_dims = extent(target_space, to);
+  if (count.empty() || target_dims.size() != count.size() ||
+      !std::equal(count.begin() + 1, count.end(), target_dims.begin() + 1))
+    throw hdf5_error("H5Dread", from + ": its shape does not match " + to);
+  if (first_row > std::min(count[0], target_dims[0]) || rows > std::min(count[0], target_dims[0]) - first_row)
+    throw hdf5_error("H5Dread", from + ": rows [" + std::to_string(first_row) + ", " +
+                                    std::to_string(first_row + rows) + ") outside it or " + to);
+  if (rows == 0) return;
+  handle file_type = own(H5Dget_type(source_dataset), "H5Dget_type", from);
+  handle memory_type = own(H5Tget_native_type(file_type, H5T_DIR_ASCEND), "H5Tget_native_type", from);
+  const std::size_t element_bytes = H5Tget_size(memory_type);
+  if (element_bytes == 0) detail::h5::fail("H5Tget_size", from);
+  std::vector<hsize_t> start(count.size(), 0);
+  start[0] = first_row;
+  count[0] = rows;
+  handle memory = simple_space(count, from);
+  std::size_t elements = 1;
+  for (hsize_t c : count) elements *= c;
+  std::vector<unsigned char> buffer(elements * element_bytes);
+  check(H5Sselect_hyperslab(source_space, H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr),
+        "H5Sselect_hyperslab", from);
+  check(H5Dread(source_dataset, memory_type, memory, source_space, H5P_DEFAULT, buffer.data()), "H5Dread", from);
+  // Variable-length elements (strings) were malloc'ed by HDF5: give them back whatever happens.
+  const bool variable = check(H5Tdetect_class(memory_type, H5T_VLEN), "H5Tdetect_class", from) > 0 ||
+                        (H5Tget_class(memory_type) == H5T_STRING &&
+                         check(H5Tis_variable_str(memory_type), "H5Tis_variable_str", from) > 0);
+  struct reclaimer {
+    bool active;
+    hid_t type, space;
+    void* data;
+    ~reclaimer() {
+      if (active) detail::h5::reclaim(type, space, data);
+    }
+  } guard{variable, memory_type, memory, buffer.data()};
+  detail::h5::write_block(target_dataset, target_space, memory_type, start, count, buffer.data(), to);
+}
+
+std::vector<std::string> run_file::datasets_in(const std::string& path) {
+  const std::string at = where(path);
+  std::vector<std::string> names;
+  if (!exists(path)) return names;
+  handle group = own(H5Gopen2(file_id(), detail::h5::c_path(path), H5P_DEFAULT), "H5Gopen2", at);
+  auto collect = [](hid_t, const char* name, const H5L_info_t*, void* out) -> herr_t {
+    static_cast<std::vector<std::string>*>(out)->emplace_back(name);
+    return 0;
+  };
+  hsize_t position = 0;
+  check(H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, &position, collect, &names), "H5Literate", at);
+  std::erase_if(names, [&](const std::string& name) {
+    const std::string child = (path.empty() || path == "/" ? "" : path) + "/" + name;
+    handle object = own(H5Oopen(file_id(), child.c_str(), H5P_DEFAULT), "H5Oopen", where(child));
+    return H5Iget_type(object) != H5I_DATASET;
+  });
+  return names;
+}
+
 template <class T>
 void run_file::create_column(const std::string& path) {
   make_column(file_id(), path, h5_type<T>(), where(path));

@@ -80,6 +80,12 @@ class run_file {
   template <class T>
   std::vector<T> read_all(const std::string& path);
   std::vector<std::uint64_t> dims(const std::string& path);
+  /// Copies rows [first_row, first_row + rows) of the dataset at `path` in `source`
+  /// into the same rows of this file's dataset at `path`, in the source's element type
+  /// (variable-length strings included). Both datasets must hold those rows.
+  void copy_rows(run_file& source, const std::string& path, std::uint64_t first_row, std::uint64_t rows);
+  /// The names of the datasets directly in the group at `path`, sorted; none if it is missing.
+  std::vector<std::string> datasets_in(const std::string& path);
 
   /// Empty 1-D dataset that grows with append().
   template <class T>

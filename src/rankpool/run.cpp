@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <ctime>
 #include <filesystem>
+#include <span>
 #include <nlohmann/json.hpp>
 
+#include "rankpool/detail/run_layout.hpp"
 #include "rankpool/signals.hpp"
 #include "rankpool/slurm.hpp"
 #include "rankpool/version.hpp"
@@ -14,28 +16,6 @@
 namespace rankpool {
 namespace {
 
-std::string utc_now() {
-  std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
-/// Why the output cannot be written, or "" when it can.
-std::string output_problem(const std::string& path, bool force) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (fs::exists(path, ec) && !force)
-    return path + ": output exists; pass --resume to continue it or --force to overwrite it";
-  if (fs::is_directory(path, ec)) return path + ": output path is a directory";
-  fs::path dir = fs::path(path).parent_path();
-  if (dir.empty()) dir = ".";
-  if (!fs::is_directory(dir, ec)) return path + ": output directory " + dir.string() + " does not exist";
-  if (access(dir.c_str(), W_OK) != 0) return path + ": output directory " + dir.string() + " is not writable";
-  return "";
-}
 
 /// Rank 0 decides, every rank learns the verdict, so all ranks fail together.
 void agree_or_throw(const environment& env, const std::string& problem) {
@@ -96,6 +76,26 @@ void append_column(run_file& file, const std::string& path, std::vector<T>& valu
 
 }  // namespace
 
+shard_spec shard_spec::parse(const std::string& text) {
+  const auto slash = text.find('/');
+  auto number = [&](const std::string& digits) -> std::optional<std::uint64_t> {
+    if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos)
+      return std::nullopt;
+    return std::stoull(digits);
+  };
+  const auto index = slash == std::string::npos ? std::nullopt : number(text.substr(0, slash));
+  const auto count = slash == std::string::npos ? std::nullopt : number(text.substr(slash + 1));
+  if (!index || !count || *count == 0 || *index >= *count)
+    throw usage_error("--shard " + text + ": expected INDEX/COUNT with 0 <= INDEX < COUNT <= 999999999, e.g. 0/8");
+  return {*index, *count};
+}
+
+task_span shard_spec::tasks_of(std::uint64_t tasks) const {
+  // index * tasks can overflow 64 bits for huge sweeps: split the product.
+  auto boundary = [&](std::uint64_t k) { return (tasks / count) * k + (tasks % count) * k / count; };
+  return {boundary(index), boundary(index + 1)};
+}
+
 std::string run_summary::to_json() const {
   nlohmann::json j{{"app", app},
                    {"tasks", tasks},
@@ -111,11 +111,12 @@ std::string run_summary::to_json() const {
                    {"busy_seconds", busy_seconds},
                    {"efficiency", efficiency()},
                    {"output", output}};
+  if (!shard.empty()) j["shard"] = shard;
   return j.dump();
 }
 
 job_context::job_context(pool& p, run_file& file, const job_spec& job, progress_reporter& progress,
-                         const run_options& options)
+                         const run_options& options, task_span tasks)
     : pool_(p),
       file_(file),
       job_(job),
@@ -124,6 +125,7 @@ job_context::job_context(pool& p, run_file& file, const job_spec& job, progress_
       flush_every_(std::max<std::uint64_t>(1, options.flush_every)),
       grace_(options.grace),
       last_flush_(std::chrono::steady_clock::now()),
+      tasks_(tasks),
       status_(file, "/tasks/status"),
       attempts_(file, "/tasks/attempts") {}
 
@@ -146,7 +148,7 @@ void job_context::record_failure(const task_failure& f) {
 }
 
 void job_context::on_chunk(const chunk_record& r) {
-  const std::uint64_t first = selected_ ? (*selected_)[r.first] : r.first;
+  const std::uint64_t first = task_index(r.first);
   if (r.attempt > 1 && r.count == 1 && r.failed == 0)
     attempts_.set(first, static_cast<std::uint8_t>(std::min<std::uint32_t>(r.attempt, 255)));
   trace_.first_task.push_back(first);
@@ -210,7 +212,29 @@ void job_context::flush() {
   results_since_flush_ = 0;
 }
 
-namespace {
+namespace detail {
+
+std::string utc_now() {
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+std::string output_problem(const std::string& path, bool force) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(path, ec) && !force)
+    return path + ": output exists; pass --resume to continue it or --force to overwrite it";
+  if (fs::is_directory(path, ec)) return path + ": output path is a directory";
+  fs::path dir = fs::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  if (!fs::is_directory(dir, ec)) return path + ": output directory " + dir.string() + " does not exist";
+  if (access(dir.c_str(), W_OK) != 0) return path + ": output directory " + dir.string() + " is not writable";
+  return "";
+}
 
 void create_run_file_layout(run_file& file, const job_spec& job, app& instance, std::uint64_t tasks) {
   file.set_attribute("/", "rankpool_version", std::string(version));
@@ -234,10 +258,15 @@ void create_run_file_layout(run_file& file, const job_spec& job, app& instance, 
   instance.create_results(file);
 }
 
-/// Opens an earlier run's output for --resume / --retry-failed, or says why not.
-std::string open_for_resume(const job_spec& job, std::uint64_t tasks, std::optional<run_file>& file) {
+}  // namespace detail
+
+namespace {
+
+/// Why the run file at job.output cannot be resumed as `job` (and `shard`), or "".
+std::string check_resumable(const job_spec& job, std::uint64_t tasks, const std::optional<shard_spec>& shard) {
+  std::optional<run_file> file;
   try {
-    file.emplace(run_file::open(job.output, true));
+    file.emplace(run_file::open(job.output, false));
   } catch (const error& e) {
     return job.output + ": cannot resume: not a readable rankpool run file (" + e.what() + ")";
   }
@@ -248,8 +277,28 @@ std::string open_for_resume(const job_spec& job, std::uint64_t tasks, std::optio
       return job.output + ": cannot resume: the job's app, parameters or sweep differ from those recorded in the file";
     if (file->dims("/tasks/status") != std::vector<std::uint64_t>{tasks})
       return job.output + ": cannot resume: the file holds a different number of tasks";
+    const std::string recorded = file->has_attribute("/", "shard") ? file->string_attribute("/", "shard") : "";
+    const std::string wanted = shard ? shard->to_string() : "";
+    if (recorded != wanted)
+      return job.output + ": cannot resume: the file holds " +
+             (recorded.empty() ? std::string("the whole job") : "shard " + recorded) + ", not " +
+             (wanted.empty() ? std::string("the whole job") : "shard " + wanted) +
+             (recorded.empty() ? "" : " (pass --shard " + recorded + ")");
   } catch (const error& e) {
     return job.output + ": cannot resume: " + e.what();
+  }
+  return "";
+}
+
+/// Opens an earlier run's output for --resume / --retry-failed, or says why not.
+/// Checked read-only first: a refused resume leaves the file untouched.
+std::string open_for_resume(const job_spec& job, std::uint64_t tasks, const std::optional<shard_spec>& shard,
+                            std::optional<run_file>& file) {
+  if (std::string problem = check_resumable(job, tasks, shard); !problem.empty()) return problem;
+  try {
+    file.emplace(run_file::open(job.output, true));
+  } catch (const error& e) {
+    return job.output + ": cannot resume: cannot open it for writing (" + e.what() + ")";
   }
   return "";
 }
@@ -260,7 +309,7 @@ run_summary run_job(environment& env, const job_spec& job, const run_options& op
   const bool continuing = options.resume || options.retry_failed;
   if (continuing && options.force)
     agree_or_throw(env, "--force contradicts --resume/--retry-failed: one starts over, the other continues");
-  agree_or_throw(env, env.is_root() && !continuing ? output_problem(job.output, options.force) : std::string());
+  agree_or_throw(env, env.is_root() && !continuing ? detail::output_problem(job.output, options.force) : std::string());
 
   pool_options pool_opts;
   pool_opts.chunking = job.chunking;
@@ -272,10 +321,12 @@ run_summary run_job(environment& env, const job_spec& job, const run_options& op
   std::unique_ptr<app> instance = job.app->make(job.params);
   instance->define_tasks(workers);
   const std::uint64_t tasks = instance->task_count();
+  const task_span mine = options.shard ? options.shard->tasks_of(tasks) : task_span{0, tasks};
 
   run_summary summary;
   summary.app = job.app->name;
-  summary.tasks = tasks;
+  summary.tasks = mine.end - mine.first;
+  if (options.shard) summary.shard = options.shard->to_string();
   summary.ranks = env.size();
   summary.output = job.output;
 
@@ -283,11 +334,11 @@ run_summary run_job(environment& env, const job_spec& job, const run_options& op
   std::vector<std::uint64_t> selected;
   if (env.is_root() && continuing) {
     std::string problem = std::filesystem::exists(job.output)
-                              ? open_for_resume(job, tasks, file)
+                              ? open_for_resume(job, tasks, options.shard, file)
                               : job.output + ": cannot resume: the file does not exist (run without --resume first)";
     agree_or_throw(env, problem);
     const auto status = file->read_all<std::uint8_t>("/tasks/status");
-    for (std::uint64_t i = 0; i < status.size(); ++i) {
+    for (std::uint64_t i = mine.first; i < mine.end; ++i) {
       if (status[i] == status_done) ++summary.already_done;
       if ((options.resume && status[i] == status_pending) || (options.retry_failed && status[i] == status_failed))
         selected.push_back(i);
@@ -305,17 +356,22 @@ run_summary run_job(environment& env, const job_spec& job, const run_options& op
     if (!continuing) {
       if (options.force) std::filesystem::remove(job.output);
       file.emplace(run_file::create(job.output));
-      create_run_file_layout(*file, job, *instance, tasks);
+      detail::create_run_file_layout(*file, job, *instance, tasks);
+      if (options.shard) {
+        file->set_attribute("/", "shard", options.shard->to_string());
+        file->set_attribute("/", "shard_tasks", std::vector<std::int64_t>{static_cast<std::int64_t>(mine.first),
+                                                                           static_cast<std::int64_t>(mine.end)});
+      }
     }
-    file->set_attribute("/", "start_time_utc", utc_now());
+    file->set_attribute("/", "start_time_utc", detail::utc_now());
     file->set_attribute("/", "ranks", static_cast<std::int64_t>(env.size()));
     file->set_attribute("/", "hosts", env.hosts());
     // The SLURM allocation of this run, when it had one: SLURM_JOB_ID, SLURM_JOB_NODELIST, ...
     for (const auto& [name, value] : slurm_attributes()) file->set_attribute("/", name, value);
     file->set_attribute("/", "status", std::string("running"));
     file->flush();
-    progress.emplace(progress_reporter::parse_mode(options.progress), continuing ? selected.size() : tasks);
-    ctx.emplace(workers, *file, job, *progress, options);
+    progress.emplace(progress_reporter::parse_mode(options.progress), continuing ? selected.size() : summary.tasks);
+    ctx.emplace(workers, *file, job, *progress, options, mine);
     if (continuing) ctx->select(std::move(selected));
     workers.on_chunk_done([&ctx](const chunk_record& r) { ctx->on_chunk(r); });
     workers.on_idle([&ctx] { ctx->on_idle(); }, std::chrono::milliseconds(100));
@@ -332,11 +388,11 @@ run_summary run_job(environment& env, const job_spec& job, const run_options& op
     }
     summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (ctx->failed() == 0 && ctx->cancelled() == 0 && !reduction_failed && !ctx->interrupted()) {
-      // A resumed run finishes the whole job only if nothing is left pending.
-      const auto status = ctx->file().read_all<std::uint8_t>("/tasks/status");
+      // Only once the whole job is done: a shard, or a resume that left tasks pending, is not.
       ctx->flush();
-      if (std::all_of(status.begin(), status.end(), [](std::uint8_t s) { return s == status_done; }) || !continuing)
-        instance->finish(*ctx);
+      const auto status = ctx->file().read_all<std::uint8_t>("/tasks/status");
+      if (std::all_of(status.begin(), status.end(), [](std::uint8_t s) { return s == status_done; }))
+        instance->finish(ctx->file());
     }
   });
 
@@ -355,7 +411,8 @@ run_summary run_job(environment& env, const job_spec& job, const run_options& op
     file->set_attribute("/", "seconds", summary.seconds);
     file->set_attribute("/", "busy_seconds", summary.busy_seconds);
     file->set_attribute("/", "failed", static_cast<std::uint64_t>(summary.failed));
-    const auto status = file->read_all<std::uint8_t>("/tasks/status");
+    const auto all_status = file->read_all<std::uint8_t>("/tasks/status");
+    const auto status = std::span(all_status).subspan(mine.first, mine.end - mine.first);
     const bool all_done = std::all_of(status.begin(), status.end(), [](std::uint8_t s) { return s == status_done; });
     const char* verdict = summary.interrupted ? "interrupted" : all_done ? "complete" : "failed";
     file->set_attribute("/", "status", std::string(verdict));

@@ -23,6 +23,18 @@ enum exit_code : int {
   exit_interrupted = 4,   ///< a signal stopped the run; everything finished is durable, --resume continues
 };
 
+/// Part `index` of `count` of a job (`--shard INDEX/COUNT`): tasks
+/// [index * N / count, (index + 1) * N / count) of the job's N.
+struct shard_spec {
+  std::uint64_t index = 0;
+  std::uint64_t count = 1;
+
+  /// "INDEX/COUNT" with 0 <= INDEX < COUNT; throws usage_error otherwise.
+  static shard_spec parse(const std::string& text);
+  std::string to_string() const { return std::to_string(index) + "/" + std::to_string(count); }
+  task_span tasks_of(std::uint64_t tasks) const;
+};
+
 struct run_options {
   int threads = 0;                     ///< per rank; 0 = environment default
   int prefetch = 3;
@@ -33,11 +45,13 @@ struct run_options {
   std::chrono::milliseconds flush_interval{1000};  ///< results are durable at most this long after they arrive
   std::uint64_t flush_every = 100000;  ///< ... or after this many results, whichever comes first
   std::chrono::milliseconds grace{30000};  ///< after a stop signal, how long chunks in flight may take
+  std::optional<shard_spec> shard;     ///< run only this part of the job's tasks (job arrays)
 };
 
 struct run_summary {
   std::string app;
-  std::uint64_t tasks = 0;
+  std::uint64_t tasks = 0;  ///< the tasks this run is responsible for (a shard's, or the job's)
+  std::string shard;        ///< "INDEX/COUNT", or empty for the whole job
   std::uint64_t failed = 0;
   std::uint64_t cancelled = 0;
   std::uint64_t already_done = 0;  ///< tasks with a durable result before this run (resume)
@@ -62,39 +76,31 @@ struct run_summary {
 /// What an app's driver uses on rank 0: the pool, the run file, and run_tasks.
 class job_context {
  public:
-  job_context(pool& p, run_file& file, const job_spec& job, progress_reporter& progress, const run_options& options);
+  /// `tasks`: the tasks this run is responsible for (the whole job, or a shard of it).
+  job_context(pool& p, run_file& file, const job_spec& job, progress_reporter& progress, const run_options& options,
+              task_span tasks);
 
   rankpool::pool& workers() noexcept { return pool_; }
   run_file& file() noexcept { return file_; }
   const job_spec& job() const noexcept { return job_; }
 
-  /// Runs tasks 0..n-1 of `t` (on resume, only those without a result);
-  /// store(index, value) saves each result as it arrives.
+  /// Runs the tasks of this run (all of the job's, a shard's, on resume only those
+  /// without a result) as calls t(index); store(index, value) saves each result as it arrives.
   template <class R, class A, class Store>
-  void run_tasks(const task<R(A)>& t, std::uint64_t n, Store&& store) {
+  void run_tasks(const task<R(A)>& t, Store&& store) {
     auto on_failure = [&](task_failure f) {
-      if (selected_) f.index = (*selected_)[f.index];
+      f.index = task_index(f.index);
       record_failure(f);
     };
-    batch_summary summary;
-    if (selected_) {
-      summary = pool_.for_each_completed(
-          t, *selected_,
-          [&](std::uint64_t position, R&& value) {
-            const std::uint64_t index = (*selected_)[position];
-            store(index, std::move(value));
-            record_success(index);
-          },
-          on_failure, call_options{});
-    } else {
-      summary = pool_.for_each_completed(
-          t, index_range{0, n},
-          [&](std::uint64_t index, R&& value) {
-            store(index, std::move(value));
-            record_success(index);
-          },
-          on_failure, call_options{});
-    }
+    auto on_result = [&](std::uint64_t position, R&& value) {
+      const std::uint64_t index = task_index(position);
+      store(index, std::move(value));
+      record_success(index);
+    };
+    const batch_summary summary =
+        selected_ ? pool_.for_each_completed(t, *selected_, on_result, on_failure, call_options{})
+                  : pool_.for_each_completed(t, index_range{tasks_.first, tasks_.end - tasks_.first}, on_result,
+                                             on_failure, call_options{});
     cancelled_ += summary.cancelled;
   }
 
@@ -111,12 +117,12 @@ class job_context {
   /// Restricts run_tasks to these task indices (resume, retry of failed tasks).
   void select(std::vector<std::uint64_t> indices) { selected_ = std::move(indices); }
 
-  /// Folds every task's result with `op` (partial folds on the executors).
+  /// Folds the results of this run's tasks with `op` (partial folds on the executors).
   /// No per-task results are kept, so a resume runs every task again.
   template <class R, class A>
-  R reduce_tasks(const task<R(A)>& t, std::uint64_t n, const reduction<R>& op, R init) {
-    R total = pool_.map_reduce(t, index_range{0, n}, op, std::move(init));
-    for (std::uint64_t i = 0; i < n; ++i) record_success(i);
+  R reduce_tasks(const task<R(A)>& t, const reduction<R>& op, R init) {
+    R total = pool_.map_reduce(t, index_range{tasks_.first, tasks_.end - tasks_.first}, op, std::move(init));
+    for (std::uint64_t i = tasks_.first; i < tasks_.end; ++i) record_success(i);
     return total;
   }
 
@@ -131,6 +137,10 @@ class job_context {
   bool interrupted() const noexcept { return interrupted_; }
 
  private:
+  /// The task index of a batch position.
+  std::uint64_t task_index(std::uint64_t position) const {
+    return selected_ ? (*selected_)[position] : tasks_.first + position;
+  }
   void record_success(std::uint64_t index);
   void record_failure(const task_failure& f);
 
@@ -145,6 +155,7 @@ class job_context {
   std::chrono::milliseconds grace_;
   std::chrono::steady_clock::time_point last_flush_;
   std::uint64_t results_since_flush_ = 0;
+  task_span tasks_;
   std::optional<std::vector<std::uint64_t>> selected_;
   bool interrupted_ = false;
   std::chrono::steady_clock::time_point interrupt_deadline_;

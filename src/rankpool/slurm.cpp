@@ -82,15 +82,45 @@ bool all_digits(std::string_view text) {
   return true;
 }
 
-/// OUTPUT with ".${SLURM_ARRAY_TASK_ID}" before its extension, as a shell word.
-std::string array_output_word(const std::string& output) {
+/// OUTPUT with "." + INDEX before its extension (OUTPUT.h5 -> OUTPUT.INDEX.h5, as
+/// slurm/array.sbatch names parts), as a shell word; `index` is shell text for the index.
+std::string part_output_word(const std::string& output, const std::string& index) {
   const auto slash = output.find_last_of('/');
   auto dot = output.find_last_of('.');
   if (dot == std::string::npos || (slash != std::string::npos && dot < slash) || dot == 0 ||
       (slash != std::string::npos && dot == slash + 1))
     dot = output.size();
-  return shell_quote(output.substr(0, dot) + ".") + "\"${SLURM_ARRAY_TASK_ID}\"" +
+  return shell_quote(output.substr(0, dot) + ".") + "\"" + index + "\"" +
          (dot < output.size() ? shell_quote(output.substr(dot)) : std::string());
+}
+
+/// What an array element does before the body: run its shard into its own part file
+/// (resuming it if it exists), and, at element 0's first start, submit the merge job.
+std::string array_element_lines(const slurm_request& r) {
+  const std::string count = std::to_string(*r.array);
+  std::string s;
+  s += "# Array element i runs part i of " + count + " of the job's tasks into its own file; element 0,\n";
+  s += "# at its first start, submits the job that merges the parts once all have succeeded.\n";
+  s += "if [ $# -eq 0 ]; then set -- " + shell_quote(r.job_file) + "; fi\n";
+  s += "part=" + part_output_word(r.output, "${SLURM_ARRAY_TASK_ID}") + "\n";
+  s += "job_file=$1\nshift\n";
+  s += "resume=()\n";
+  s += "if [ -e \"$part\" ]; then resume=(--resume); fi  # requeued or submitted again: finish the part\n";
+  s += "set -- \"$job_file\" --shard \"${SLURM_ARRAY_TASK_ID}/" + count + "\" --out \"$part\" \"${resume[@]}\" \"$@\"\n";
+  s += "if [ \"${SLURM_ARRAY_TASK_ID}\" = 0 ] && [ \"${SLURM_RESTART_COUNT:-0}\" = 0 ]; then\n";
+  s += "  parts=()\n";
+  s += "  for ((i = 0; i < " + count + "; ++i)); do parts+=(" + part_output_word(r.output, "$i") + "); done\n";
+  s += "  merge=$(printf '%q ' \"$RANKPOOL\" merge " + shell_quote(r.output) + " \"${parts[@]}\")\n";
+  s += "  if merge_job=$(sbatch --parsable --dependency=afterok:\"$SLURM_ARRAY_JOB_ID\" --kill-on-invalid-dep=yes \\\n";
+  s += "      --job-name=" + r.job_name + "-merge --nodes=1 --ntasks=1 --time=" + r.time +
+       (r.partition.empty() ? std::string() : " --partition=" + r.partition) +
+       " --output=rankpool-merge-%j.out --wrap=\"$merge\"); then\n";
+  s += "    echo \"rankpool: merge job $merge_job runs after array job $SLURM_ARRAY_JOB_ID: $merge\"\n";
+  s += "  else\n";
+  s += "    echo \"rankpool: could not submit the merge job; once every element has succeeded run: $merge\" >&2\n";
+  s += "  fi\n";
+  s += "fi\n";
+  return s;
 }
 
 }  // namespace
@@ -131,7 +161,7 @@ std::string make_batch_script(const slurm_request& r) {
           "the log path may hold letters, digits and _ . - / % + only, not '" + r.log + "'");
   if (r.array) {
     require(*r.array >= 1 && *r.array <= 1000000, "--array must be 1 or more, not " + std::to_string(*r.array));
-    require(!r.output.empty(), "--array needs an output path (each run writes OUTPUT.<index>.h5)");
+    require(!r.output.empty(), "--array needs an output path (element i writes OUTPUT.i.h5, the merge OUTPUT)");
   }
   if (!r.output.empty()) check_path("the output path", r.output);
 
@@ -142,7 +172,8 @@ std::string make_batch_script(const slurm_request& r) {
        " node(s) x " + std::to_string(r.ntasks_per_node) + " rank(s) x " + threads + " thread(s), wall time " +
        r.time + (r.array ? ", array of " + std::to_string(*r.array) : std::string()) + ".\n";
   s += "# Submit it as it is: sbatch THIS_SCRIPT\n";
-  s += "# Arguments replace the job and flags filled in below: sbatch THIS_SCRIPT JOB.toml [rankpool run options...]\n";
+  s += r.array ? "# Arguments replace the job file, and add options: sbatch THIS_SCRIPT JOB.toml [rankpool run options...]\n"
+               : "# Arguments replace the job and flags filled in below: sbatch THIS_SCRIPT JOB.toml [rankpool run options...]\n";
   s += "# The template is slurm/multi_node.sbatch (see slurm/README.md); RANKPOOL in the\n";
   s += "# environment overrides the binary, RANKPOOL_LAUNCHER=mpirun launches with mpirun.\n";
   s += "#SBATCH --job-name=" + r.job_name + "\n";
@@ -156,9 +187,13 @@ std::string make_batch_script(const slurm_request& r) {
   if (r.array) s += "#SBATCH --array=0-" + std::to_string(*r.array - 1) + "\n";
   s += "\n# Filled in by `rankpool slurm`:\n";
   s += "if [ -z \"${RANKPOOL:-}\" ]; then RANKPOOL=" + shell_quote(r.rankpool) + "; fi\n";
-  s += "if [ $# -eq 0 ]; then set -- " + shell_quote(r.job_file);
-  if (!r.output.empty()) s += " --out " + (r.array ? array_output_word(r.output) : shell_quote(r.output));
-  s += "; fi\n\n";
+  if (r.array) {
+    s += array_element_lines(r) + "\n";
+  } else {
+    s += "if [ $# -eq 0 ]; then set -- " + shell_quote(r.job_file);
+    if (!r.output.empty()) s += " --out " + shell_quote(r.output);
+    s += "; fi\n\n";
+  }
   s += batch_script_body();
   return s;
 }

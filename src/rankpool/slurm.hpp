@@ -26,9 +26,11 @@ struct slurm_request {
 };
 
 /// A ready-to-submit sbatch script: #SBATCH lines from `r`, the job and output as the
-/// script's default arguments, then slurm/multi_node.sbatch's body. For an array each
-/// run writes OUTPUT with ".<array index>" before the extension (an array needs an
-/// output). Throws usage_error naming the field for a bad request.
+/// script's default arguments, then slurm/multi_node.sbatch's body. For an array of K
+/// (an array needs an output), element i runs `--shard i/K` into OUTPUT with ".i"
+/// before the extension, resuming that file if it exists, and element 0 submits a
+/// merge job (`rankpool merge OUTPUT parts...`, --dependency=afterok on the array).
+/// Throws usage_error naming the field for a bad request.
 std::string make_batch_script(const slurm_request& r);
 
 /// True for a wall time "HH:MM:SS": hours of 1+ digits, minutes and seconds below 60, not 0:00:00.

@@ -5,28 +5,12 @@
 
 #include <filesystem>
 
+#include "support/app_jobs.hpp"
 #include "support/cli_runner.hpp"
 
 namespace {
 
 using namespace rankpool_test;
-
-struct app_job {
-  std::string app;
-  std::string toml;
-};
-
-const std::vector<app_job> jobs = {
-    {"synthetic", "app = \"synthetic\"\n[params]\ntasks = 300\nseed = 3\n"},
-    {"mandelbrot",
-     "app = \"mandelbrot\"\n[params]\nwidth = 64\nheight = 48\nmax_iterations = 300\nrows_per_task = 2\nimage = false\n"},
-    {"heat", "app = \"heat\"\n[params]\nalpha = 1.0\n[sweep]\nmode = \"zip\"\nn = [8, 16, 24]\n"
-             "dt = [1.0e-3, 2.0e-4, 1.0e-4]\nsteps = [10, 20, 30]\n"},
-    {"nbody", "app = \"nbody\"\n[params]\ndt = 0.001\nsteps = 40\nseed = 2\n[sweep]\nbodies = [16, 33]\n"
-              "softening = [0.05]\n"},
-    {"sum_to_n", "app = \"sum_to_n\"\n[sweep]\nn = { start = 1000, stop = 1000000, num = 8, scale = \"log\" }\n"},
-    {"montecarlo", "app = \"montecarlo\"\n[params]\nintegral = \"pi\"\ntasks = 16\nsamples_per_task = 20000\nseed = 4\n"},
-};
 
 struct config {
   int ranks;
@@ -45,7 +29,7 @@ std::vector<config> configs() {
 }
 
 TEST(Determinism, EveryAppGivesTheSameResultsForAnyRanksThreadsAndChunking) {
-  for (const auto& job : jobs) {
+  for (const auto& job : app_jobs) {
     scratch_dir dir;
     const auto file = dir.write(job.app + ".toml", job.toml);
     const auto reference = dir / "reference.h5";

@@ -93,10 +93,13 @@ TEST(SlurmScript, Array) {
   const std::string s = make_batch_script(r);
   EXPECT_NE(s.find("#SBATCH --array=0-7\n"), std::string::npos);
   EXPECT_NE(s.find("#SBATCH --output=rankpool-%A_%a.out\n"), std::string::npos);
-  EXPECT_NE(s.find("--out '/data/out/sweep.'\"${SLURM_ARRAY_TASK_ID}\"'.h5'"), std::string::npos);
+  EXPECT_NE(s.find("part='/data/out/sweep.'\"${SLURM_ARRAY_TASK_ID}\"'.h5'\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("--shard \"${SLURM_ARRAY_TASK_ID}/8\" --out \"$part\""), std::string::npos) << s;
+  EXPECT_NE(s.find("--dependency=afterok:\"$SLURM_ARRAY_JOB_ID\" --kill-on-invalid-dep=yes"), std::string::npos) << s;
+  EXPECT_NE(s.find("--partition=compute --output=rankpool-merge-%j.out"), std::string::npos) << s;
+  EXPECT_LT(s.rfind("#SBATCH"), s.find("\nif "));
   r.output = "/data/out.d/result";  // no extension: the index goes at the end
-  EXPECT_NE(make_batch_script(r).find("--out '/data/out.d/result.'\"${SLURM_ARRAY_TASK_ID}\"; fi"),
-            std::string::npos);
+  EXPECT_NE(make_batch_script(r).find("part='/data/out.d/result.'\"${SLURM_ARRAY_TASK_ID}\"\n"), std::string::npos);
   r.output.clear();
   EXPECT_THROW(make_batch_script(r), rankpool::usage_error);
 }
@@ -144,30 +147,59 @@ TEST(SlurmScript, Walltime) {
     EXPECT_FALSE(rankpool::is_valid_walltime(bad)) << bad;
 }
 
-// The generated script, run by bash outside SLURM with a stand-in srun: it must
-// launch the binary on the job with the ranks and threads of the allocation.
-TEST(SlurmScript, RunsUnderBash) {
+// The generated array script, run by bash outside SLURM with stand-ins for srun and
+// sbatch that record how they were called: element 2 runs its shard, element 0 also
+// submits the merge job.
+TEST(SlurmScript, ArrayElementsRunUnderBash) {
   scratch_dir dir;
   write_file(dir.path / "srun", "#!/bin/sh\necho \"OMP_NUM_THREADS=$OMP_NUM_THREADS $*\" > \"$SRUN_LOG\"\nexit 3\n");
+  write_file(dir.path / "sbatch", "#!/bin/bash\nprintf '%s\\n' \"$@\" > \"$SBATCH_LOG\"\necho 77\n");
   fs::permissions(dir.path / "srun", fs::perms::owner_all);
+  fs::permissions(dir.path / "sbatch", fs::perms::owner_all);
   slurm_request r = sample();
   r.array = 3;
   write_file(dir.path / "job.sbatch", make_batch_script(r));
   ASSERT_EQ(std::system(("bash -n " + (dir.path / "job.sbatch").string()).c_str()), 0);
 
-  const std::string log = (dir.path / "srun.log").string();
-  const std::string command = "cd " + dir.path.string() + " && env -i PATH=" + dir.path.string() +
-                              ":/usr/bin:/bin SRUN_LOG=" + log +
-                              " SLURM_JOB_ID=42 SLURM_JOB_NODELIST='n[1-4]' SLURM_NTASKS=8"
-                              " SLURM_NTASKS_PER_NODE='2(x4)' SLURM_CPUS_PER_TASK=16 SLURM_ARRAY_TASK_ID=2"
-                              " bash job.sbatch > out.txt 2>&1";
-  const int status = std::system(command.c_str());
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 3) << "the script must exit with srun's status\n" << read_file(dir.path / "out.txt");
-  EXPECT_EQ(read_file(log),
+  const std::string srun_log = (dir.path / "srun.log").string();
+  const std::string sbatch_log = (dir.path / "sbatch.log").string();
+  auto element = [&](int index) {
+    fs::remove(srun_log);
+    fs::remove(sbatch_log);
+    const std::string command = "cd " + dir.path.string() + " && env -i PATH=" + dir.path.string() +
+                                ":/usr/bin:/bin SRUN_LOG=" + srun_log + " SBATCH_LOG=" + sbatch_log +
+                                " SLURM_JOB_ID=42 SLURM_JOB_NODELIST='n[1-4]' SLURM_NTASKS=8"
+                                " SLURM_NTASKS_PER_NODE='2(x4)' SLURM_CPUS_PER_TASK=16 SLURM_ARRAY_JOB_ID=40"
+                                " SLURM_ARRAY_TASK_ID=" +
+                                std::to_string(index) + " bash job.sbatch > out.txt 2>&1";
+    const int status = std::system(command.c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  EXPECT_EQ(element(2), 3) << "the script must exit with srun's status\n" << read_file(dir.path / "out.txt");
+  EXPECT_EQ(read_file(srun_log),
             "OMP_NUM_THREADS=16 --mpi=pmix --ntasks=8 --ntasks-per-node=2 --cpus-per-task=16 --cpu-bind=cores "
-            "/opt/rankpool/bin/rankpool run /data/jobs/sweep one.toml --out /data/out/sweep.2.h5\n");
+            "/opt/rankpool/bin/rankpool run /data/jobs/sweep one.toml --shard 2/3 --out /data/out/sweep.2.h5\n");
   EXPECT_NE(read_file(dir.path / "out.txt").find("rankpool: exit status 3"), std::string::npos);
+  EXPECT_FALSE(fs::exists(sbatch_log)) << "only element 0 submits the merge";
+
+  EXPECT_EQ(element(0), 3) << read_file(dir.path / "out.txt");
+  EXPECT_NE(read_file(srun_log).find("--shard 0/3 --out /data/out/sweep.0.h5"), std::string::npos);
+  EXPECT_EQ(read_file(sbatch_log),
+            "--parsable\n--dependency=afterok:40\n--kill-on-invalid-dep=yes\n--job-name=rankpool-merge\n--nodes=1\n"
+            "--ntasks=1\n--time=02:30:00\n--partition=compute\n--output=rankpool-merge-%j.out\n"
+            "--wrap=/opt/rankpool/bin/rankpool merge /data/out/sweep.h5 /data/out/sweep.0.h5 /data/out/sweep.1.h5 "
+            "/data/out/sweep.2.h5 \n");
+  EXPECT_NE(read_file(dir.path / "out.txt").find("rankpool: merge job 77 runs after array job 40"), std::string::npos);
+
+  // A part file that exists (a requeued element) is resumed.
+  fs::create_directories(dir.path / "data");
+  r.output = (dir.path / "data/sweep.h5").string();
+  write_file(dir.path / "job.sbatch", make_batch_script(r));
+  write_file(dir.path / "data/sweep.1.h5", "");
+  EXPECT_EQ(element(1), 3);
+  EXPECT_NE(read_file(srun_log).find("--shard 1/3 --out " + (dir.path / "data/sweep.1.h5").string() + " --resume\n"),
+            std::string::npos)
+      << read_file(srun_log);
 }
 
 TEST(SlurmAttributes, OnlyTheVariablesSet) {

@@ -21,9 +21,14 @@
 #                          (Once requeued, the test raises the job's limit to 5 min so the rerun is
 #                          not stopped again: SLURM may signal up to 30 s late, so a 1-minute limit
 #                          cannot both surely stop the first run and surely spare the second.)
-#   `rankpool slurm`       (when the binary has the subcommand) the generated script runs as submitted,
-#                          a 2-element array writes OUT.0.h5 and OUT.1.h5; the run files carry SLURM_*
-#                          attributes; a bad --time is refused with exit 2
+#   array.sbatch + array_merge.sbatch  --array=0-2, then the merge with --dependency=afterok:
+#                          each element ran its shard into OUT.k.h5, the merge job COMPLETED and the
+#                          merged /results equal the mpirun run; an array whose tasks fail (exit 3)
+#                          leaves its merge job CANCELLED (afterok never satisfied), nothing merged
+#   `rankpool slurm`       the generated script runs as submitted; with --array 2 each element runs
+#                          its shard, element 0 submits the merge job, which COMPLETED with /results
+#                          equal to the mpirun run; the run files carry SLURM_* attributes; a bad
+#                          --time is refused with exit 2
 # MPI traffic between the "nodes" is held to loopback (btl/oob tcp on 127.0.0.0/8).
 # Exit 0 pass, 1 fail, 77 skipped (SLURM or munge not installed). RANKPOOL_KEEP=1 keeps the files.
 set -euo pipefail
@@ -194,15 +199,25 @@ multi_mpirun=$(RANKPOOL_LAUNCHER=mpirun submit multi_mpirun "${short[@]}" --node
   --cpus-per-task=1 "$root/slurm/multi_node.sbatch" "$work/mandel.toml" --out "$work/multi_mpirun.h5" --progress none)
 fails=$(submit fails "${short[@]}" --nodes=2 --ntasks-per-node=1 --cpus-per-task=1 \
   "$root/slurm/multi_node.sbatch" "$work/fails.toml" --out "$work/fails.h5" --progress none)
+array=$(submit array --array=0-2 "${short[@]}" --nodes=1 --ntasks-per-node=2 --cpus-per-task=1 \
+  --output="$work/array-%a.out" "$root/slurm/array.sbatch" "$work/mandel.toml" "$work/swept.h5" --progress none)
+array_merge=$(submit array_merge --dependency=afterok:"$array" --kill-on-invalid-dep=yes "${short[@]}" \
+  "$root/slurm/array_merge.sbatch" "$work/swept.h5" 3)
+array_fails=$(submit array_fails --array=0-1 "${short[@]}" --nodes=1 --ntasks-per-node=1 --cpus-per-task=1 \
+  --output="$work/array_fails-%a.out" "$root/slurm/array.sbatch" "$work/fails.toml" "$work/fails_swept.h5" --progress none)
+array_fails_merge=$(submit array_fails_merge --dependency=afterok:"$array_fails" --kill-on-invalid-dep=yes \
+  "${short[@]}" "$root/slurm/array_merge.sbatch" "$work/fails_swept.h5" 2)
 badjob=$(submit badjob "${short[@]}" --nodes=1 --ntasks-per-node=2 --cpus-per-task=1 \
   "$root/slurm/multi_node.sbatch" "$work/no_such_job.toml" --out "$work/badjob.h5")
 if [ -n "$has_slurm_command" ]; then
   "$rankpool" slurm "$work/mandel.toml" --nodes 2 --ntasks-per-node 2 --cpus-per-task 1 --time 00:05:00 \
     --partition local --out "$work/generated.h5" >"$work/generated.sbatch"
   "$rankpool" slurm "$work/mandel.toml" --nodes 1 --ntasks-per-node 2 --time 00:05:00 --array 2 \
-    --out "$work/array.h5" >"$work/array.sbatch"
+    --out "$work/generated_array.h5" >"$work/generated_array.sbatch"
   generated=$(sbatch --parsable --output="$work/generated.out" "$work/generated.sbatch")
-  array=$(sbatch --parsable --output="$work/array-%a.out" "$work/array.sbatch")
+  # From $work: the merge job that element 0 submits logs to its working directory.
+  generated_array=$(cd "$work" && sbatch --parsable --output="$work/generated_array-%a.out" \
+    "$work/generated_array.sbatch")
 fi
 squeue -o '%.4i %.14j %.9T %.6D %R'
 
@@ -237,6 +252,30 @@ report fails "$fails"
 expect_job fails "$fails" FAILED 3:0
 check "fails: run file status 'failed'" [ "$("${h5check[@]}" attr "$work/fails.h5" status)" = failed ]
 check "fails: 28 failed tasks recorded" [ "$("${h5check[@]}" attr "$work/fails.h5" failed)" = 28 ]
+
+echo "array.sbatch + array_merge.sbatch:"
+for index in 0 1 2; do
+  wait_job "${array}_$index" 90 || true
+  cp "$work/array-$index.out" "$work/array_$index.out" 2>/dev/null || true
+  report "array_$index" "${array}_$index"
+  expect_job "array_$index" "${array}_$index" COMPLETED 0:0
+  check "array $index: part $index of 3 into swept.$index.h5" \
+    [ "$("${h5check[@]}" attr "$work/swept.$index.h5" shard)" = "$index/3" ]
+done
+wait_job "$array_merge" 90 || true
+report array_merge "$array_merge"
+expect_job array_merge "$array_merge" COMPLETED 0:0
+check "array_merge: /results equal the mpirun run" same_results "$work/swept.h5" "$work/ref_mandel.h5"
+check "array_merge: status complete" [ "$("${h5check[@]}" attr "$work/swept.h5" status)" = complete ]
+echo "array.sbatch with failing tasks + array_merge.sbatch:"
+for index in 0 1; do
+  wait_job "${array_fails}_$index" 90 || true
+  expect_job "array_fails_$index" "${array_fails}_$index" FAILED 3:0
+done
+wait_job "$array_fails_merge" 60 || true
+echo "array_fails_merge (job $array_fails_merge): JobState=$(field "$array_fails_merge" JobState) Reason=$(field "$array_fails_merge" Reason)"
+check "array_fails_merge: CANCELLED, afterok never satisfied" [ "$(field "$array_fails_merge" JobState)" = CANCELLED ]
+check "array_fails_merge: nothing merged" [ ! -e "$work/fails_swept.h5" ]
 
 echo "multi_node.sbatch, missing job file:"
 wait_job "$badjob" 90 || true
@@ -274,14 +313,28 @@ if [ -n "$has_slurm_command" ]; then
   expect_slurm_attributes generated "$work/generated.h5" "$generated" "n[1-2]"
   echo "rankpool slurm --array 2:"
   for index in 0 1; do
-    wait_job "${array}_$index" 90 || true
-    cp "$work/array-$index.out" "$work/array_$index.out" 2>/dev/null || true
-    report "array_$index" "${array}_$index"
-    expect_job "array_$index" "${array}_$index" COMPLETED 0:0
-    check "array $index: /results equal the mpirun run" same_results "$work/array.$index.h5" "$work/ref_mandel.h5"
-    check "array $index: SLURM_ARRAY_TASK_ID attribute = $index" \
-      [ "$("${h5check[@]}" attr "$work/array.$index.h5" SLURM_ARRAY_TASK_ID)" = "$index" ]
+    wait_job "${generated_array}_$index" 90 || true
+    cp "$work/generated_array-$index.out" "$work/generated_array_$index.out" 2>/dev/null || true
+    report "generated_array_$index" "${generated_array}_$index"
+    expect_job "generated_array_$index" "${generated_array}_$index" COMPLETED 0:0
+    check "generated array $index: ran shard $index/2" grep -q -- "--shard $index/2" "$work/generated_array_$index.out"
+    check "generated array $index: SLURM_ARRAY_TASK_ID attribute = $index" \
+      [ "$("${h5check[@]}" attr "$work/generated_array.$index.h5" SLURM_ARRAY_TASK_ID)" = "$index" ]
   done
+  generated_merge=$(sed -n 's/^rankpool: merge job \([0-9]*\) runs after.*/\1/p' "$work/generated_array_0.out")
+  check "generated array: element 0 submitted the merge job (${generated_merge:-none})" [ -n "$generated_merge" ]
+  if [ -n "$generated_merge" ]; then
+    wait_job "$generated_merge" 90 || true
+    cp "$work/rankpool-merge-$generated_merge.out" "$work/generated_merge.out" 2>/dev/null || true
+    report generated_merge "$generated_merge"
+    expect_job generated_merge "$generated_merge" COMPLETED 0:0
+    # The dependency is gone from `scontrol show job` once satisfied: compare times instead.
+    last_end=$(printf '%s\n' "$(field "${generated_array}_0" EndTime)" "$(field "${generated_array}_1" EndTime)" | sort | tail -1)
+    merge_start=$(field "$generated_merge" StartTime)
+    check "generated merge: started ($merge_start) once both elements had ended ($last_end)" \
+      [ ! "$merge_start" \< "$last_end" ]
+    check "generated merge: /results equal the mpirun run" same_results "$work/generated_array.h5" "$work/ref_mandel.h5"
+  fi
   set +e
   "$rankpool" slurm "$work/mandel.toml" --time 1:99:00 >/dev/null 2>"$work/badtime.err"
   status=$?

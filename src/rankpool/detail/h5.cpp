@@ -32,6 +32,8 @@ closer closer_for(hid_t id) noexcept {
   }
 }
 
+}  // namespace
+
 herr_t reclaim(hid_t type, hid_t space, void* buffer) {
 #if H5_VERSION_GE(1, 12, 0)
   return H5Treclaim(type, space, H5P_DEFAULT, buffer);
@@ -39,8 +41,6 @@ herr_t reclaim(hid_t type, hid_t space, void* buffer) {
   return H5Dvlen_reclaim(type, space, H5P_DEFAULT, buffer);
 #endif
 }
-
-}  // namespace
 
 void fail(const char* call, const std::string& where) {
   // Must run before any other HDF5 call: each API entry clears the stack.

@@ -100,6 +100,8 @@ void write_1d(hid_t file, const std::string& path, hid_t type, std::uint64_t ind
 /// Writes the hyperslab start + count of `file_space` from a packed buffer.
 void write_block(hid_t dataset, hid_t file_space, hid_t type, const std::vector<hsize_t>& start,
                  const std::vector<hsize_t>& count, const void* data, const std::string& where);
+/// Frees the variable-length parts of `buffer` (read as `type` over `space`).
+herr_t reclaim(hid_t type, hid_t space, void* buffer);
 /// Creates attribute `name` on `object` and writes it, deleting any old one first.
 void replace_attribute(hid_t object, const std::string& name, hid_t type, hid_t space, const void* data,
                        const std::string& where);
