@@ -16,7 +16,6 @@
 namespace rankpool {
 namespace {
 
-
 /// Rank 0 decides, every rank learns the verdict, so all ranks fail together.
 void agree_or_throw(const environment& env, const std::string& problem) {
   const std::string verdict = env.broadcast(problem);
