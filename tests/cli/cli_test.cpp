@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -39,12 +40,13 @@ class Cli : public ::testing::Test {
     return path(name);
   }
 
-  /// Runs `rankpool ARGS` under mpirun with `ranks` ranks (0 = without mpirun).
-  outcome rankpool(const std::string& args, int ranks = 1) const {
+  /// Runs `rankpool ARGS` under mpirun with `ranks` ranks (0 = without mpirun), the
+  /// whole command line behind `wrapper` (a command that runs its arguments) if given.
+  outcome rankpool(const std::string& args, int ranks = 1, const std::string& wrapper = "") const {
     std::string launcher = ranks > 0 ? std::string(RANKPOOL_MPIEXEC) + " -n " + std::to_string(ranks) +
                                            " --oversubscribe --bind-to none "
                                      : "";
-    const std::string command = "timeout -s TERM 120 " + launcher + RANKPOOL_CLI + " " + args + " >" + path("stdout") +
+    const std::string command = "timeout -s TERM 120 " + wrapper + " " + launcher + RANKPOOL_CLI + " " + args + " >" + path("stdout") +
                                 " 2>" + path("stderr");
     outcome o;
     const int status = std::system(command.c_str());
@@ -224,6 +226,8 @@ TEST_F(Cli, BadInputExitsTwoWithOneLineAndWritesNothing) {
       {"bad_threads", "", "--threads 0", "--threads"},
       {"bad_progress", "", "--progress loud", "--progress"},
       {"missing_dir", "", "--out /nonexistent/dir/x.h5", "does not exist"},
+      {"not_utf8", good + "# caf\xe9\n", "", "not valid UTF-8 (byte 43)"},
+      {"too_deep", good + "x = " + std::string(70, '[') + std::string(70, ']') + "\n", "", "nested deeper than 64"},
       {"mandelbrot_box", "app = \"mandelbrot\"\n[params]\nx_min = 1.0\nx_max = 0.0\n", "", "params.x_max: must be greater"},
   };
   for (const auto& c : cases) {
@@ -241,6 +245,53 @@ TEST_F(Cli, BadInputExitsTwoWithOneLineAndWritesNothing) {
   auto missing = rankpool("run " + path("absent.toml"), 2);
   EXPECT_EQ(missing.code, 2);
   EXPECT_NE(missing.err.find("cannot open the job file"), std::string::npos) << missing.err;
+}
+
+// An output directory the user cannot write to: refused before anything runs, with
+// exit 2 and one line, for `run` and `merge`. As root (the usual CI user)
+// every directory is writable, so the test drops to user nobody (setpriv), and also
+// mounts the directory read-only in a private mount namespace (unshare), which stops
+// root too; a non-root user just loses write permission.
+TEST_F(Cli, UnwritableOutputDirectoryExitsTwoAndWritesNothing) {
+  const auto job = write_job("j.toml", "app = \"synthetic\"\n[params]\ntasks = 6\n");
+  const auto locked = path("locked");
+  fs::create_directory(locked);
+  const auto part = path("part.h5");
+  ASSERT_EQ(rankpool("run " + job + " --progress none --shard 0/1 --out " + part, 0).code, 0);
+  fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                            fs::perms::others_read | fs::perms::others_exec);
+  fs::permissions(job, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);
+  fs::permissions(part, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);
+  fs::permissions(locked, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                              fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
+
+  std::vector<std::pair<std::string, std::string>> wrappers;  // (label, wrapper)
+  if (geteuid() == 0) {
+    wrappers.emplace_back("user nobody", "setpriv --reuid=65534 --regid=65534 --clear-groups");
+    wrappers.emplace_back("read-only mount", "unshare -m --propagation private sh -c 'mount --bind " + locked + " " +
+                                                 locked + " && mount -o remount,bind,ro " + locked +
+                                                 " && exec \"$0\" \"$@\"'");
+  } else {
+    wrappers.emplace_back("no write permission", "");
+  }
+  const auto out = locked + "/o.h5";
+  for (const auto& [label, wrapper] : wrappers) {
+    for (int ranks : {0, 2}) {
+      const std::string where = label + ", " + std::to_string(ranks) + " ranks";
+      auto run = rankpool("run " + job + " --progress none --out " + out, ranks, wrapper);
+      EXPECT_EQ(run.code, 2) << where << ": " << run.err;
+      EXPECT_NE(run.err.find(out + ": output directory " + locked + " is not writable"), std::string::npos)
+          << where << ": " << run.err;
+      EXPECT_EQ(count_lines_from_rankpool(run.err), 1) << where << ": " << run.err;
+    }
+    auto merge = rankpool("merge " + out + " " + part, 0, wrapper);
+    EXPECT_EQ(merge.code, 2) << label << ": " << merge.err;
+    EXPECT_NE(merge.err.find(out + ": output directory " + locked + " is not writable"), std::string::npos)
+        << label << ": " << merge.err;
+    EXPECT_FALSE(fs::exists(out)) << label;
+    EXPECT_FALSE(fs::exists(out + ".merging")) << label;
+  }
+  EXPECT_TRUE(fs::is_empty(locked)) << "nothing written in " << locked;
 }
 
 TEST_F(Cli, ExistingOutputIsNeverOverwrittenWithoutForce) {
