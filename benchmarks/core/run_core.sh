@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Same-run baselines for rankpool's throughput: raw MPI, rankpool, mpi4py.futures and
-# multiprocessing, one after another on this machine, then a table of ratios.
+# multiprocessing, one after another on this machine, then a table of ratios. Two
+# workloads: no-op tasks, and SPIN_TASKS tasks that busy-spin for lognormal durations
+# (mean 1 ms, sigma 1; the same durations on every side, benchmarks/peers/workload.py),
+# each side with 2 computing workers.
 #
 #   benchmarks/core/run_core.sh [BUILD_DIR]        (default: build)
 #
@@ -12,9 +15,8 @@
 set -uo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-build="${1:-build}"
-if [[ ! -d "$build" && -d "$repo/$build" ]]; then build="$repo/$build"; fi
-build="$(cd "$build" 2>/dev/null && pwd)" || { echo "run_core.sh: no build dir '${1:-build}'" >&2; exit 2; }
+source "$repo/benchmarks/lib.sh"
+build="$(resolve_build run_core.sh "${1:-build}")" || exit 2
 raw="$build/benchmarks/roundtrip/raw_mpi_roundtrip"
 noop="$build/benchmarks/noop/rankpool_noop_bench"
 for exe in "$raw" "$noop"; do
@@ -105,13 +107,22 @@ run_long rankpool_auto_n2_t1 "$AUTO_TASKS" -n 2 "$noop" --chunk auto --threads 1
 run_long rankpool_auto_n1_t2 "$AUTO_TASKS" -n 1 "$noop" --chunk auto --threads 2
 run rankpool_spin_n2_t1 "${mpirun_[@]}" -n 2 "$noop" --chunk auto --threads 1 --tasks "$SPIN_TASKS" \
   --spin-us 1000 --sigma 1 --seed 1
-run mpi4py_futures_cs1_n2 "${mpirun_[@]}" -n 2 "$py" -m mpi4py.futures "$peers/mpi4py_futures_noop.py" \
+run rankpool_spin_chunk1_n2_t1 "${mpirun_[@]}" -n 2 "$noop" --chunk 1 --threads 1 --tasks "$SPIN_TASKS" \
+  --spin-us 1000 --sigma 1 --seed 1
+run mpi4py_futures_cs1_n2 "${mpirun_[@]}" -n 2 "$py" -m mpi4py.futures "$peers/mpi4py_futures_bench.py" \
   --tasks "$MPI4PY_TASKS" --chunksize 1
-run mpi4py_futures_cs1_n3 "${mpirun_[@]}" -n 3 "$py" -m mpi4py.futures "$peers/mpi4py_futures_noop.py" \
+run mpi4py_futures_cs1_n3 "${mpirun_[@]}" -n 3 "$py" -m mpi4py.futures "$peers/mpi4py_futures_bench.py" \
   --tasks "$MPI4PY_TASKS" --chunksize 1
-run multiprocessing_cs1_p2 "$py" "$peers/multiprocessing_noop.py" --processes 2 --tasks "$MP1_TASKS" --chunksize 1
-run multiprocessing_default_p2 "$py" "$peers/multiprocessing_noop.py" --processes 2 --tasks "$MPDEF_TASKS" \
+run multiprocessing_cs1_p2 "$py" "$peers/multiprocessing_bench.py" --processes 2 --tasks "$MP1_TASKS" --chunksize 1
+run multiprocessing_default_p2 "$py" "$peers/multiprocessing_bench.py" --processes 2 --tasks "$MPDEF_TASKS" \
   --chunksize default
+spin=(--tasks "$SPIN_TASKS" --spin-us 1000 --sigma 1 --seed 1)
+# -n 3: the client on rank 0 only submits and collects; ranks 1 and 2 compute.
+run mpi4py_futures_spin_n3 "${mpirun_[@]}" -n 3 "$py" -m mpi4py.futures "$peers/mpi4py_futures_bench.py" \
+  --chunksize 1 "${spin[@]}"
+run multiprocessing_spin_cs1_p2 "$py" "$peers/multiprocessing_bench.py" --processes 2 --chunksize 1 "${spin[@]}"
+run multiprocessing_spin_default_p2 "$py" "$peers/multiprocessing_bench.py" --processes 2 --chunksize default \
+  "${spin[@]}"
 
 echo "load average after the runs: $(cut -d" " -f1-3 /proc/loadavg) (other work on this machine skews every number)"
 echo
@@ -152,10 +163,17 @@ for a, b, text in [
 spin = rows.get("rankpool_spin_n2_t1")
 if spin:
     print(f"{'rankpool spin efficiency (lognormal 1000 us, sigma 1, -n 2 auto)':<68} {spin['efficiency']:10.3f}")
-    print(f"{'  makespan / ideal (planned busy / threads)':<68} "
-          f"{spin['seconds'] / spin['ideal_seconds']:9.3f}x")
 else:
     print(f"{'rankpool spin efficiency':<68} {'n/a':>10}")
+print("lognormal spin tasks, 2 computing workers each: makespan / ideal (planned busy / 2)")
+for label, text in [("rankpool_spin_n2_t1", "rankpool chunk auto, -n 2"),
+                    ("rankpool_spin_chunk1_n2_t1", "rankpool chunk 1, -n 2"),
+                    ("mpi4py_futures_spin_n3", "mpi4py.futures chunksize 1, -n 3 (2 workers)"),
+                    ("multiprocessing_spin_cs1_p2", "multiprocessing chunksize 1, 2 processes"),
+                    ("multiprocessing_spin_default_p2", "multiprocessing default chunksize, 2 processes")]:
+    d = rows.get(label)
+    shown = f"{d['seconds'] / d['ideal_seconds']:9.3f}x" if d and d.get("ideal_seconds") else "      n/a"
+    print(f"{'  ' + text:<68} {shown:>10}")
 print()
 print(f"{'run':<28} {'tasks':>12} {'seconds':>9} {'tasks/s':>14}")
 for label, d in rows.items():

@@ -22,11 +22,9 @@ set -uo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 py=/usr/bin/python3
-build="${1:-build}"
-if [[ ! -d "$build" && -d "$repo/$build" ]]; then build="$repo/$build"; fi
-build="$(cd "$build" 2>/dev/null && pwd)" || { echo "run_metg.sh: no build dir '${1:-build}'" >&2; exit 2; }
-rankpool="$build/apps/rankpool"
-[[ -x "$rankpool" ]] || { echo "run_metg.sh: missing $rankpool (build the apps first)" >&2; exit 2; }
+source "$repo/benchmarks/lib.sh"
+build="$(resolve_build run_metg.sh "${1:-build}")" || exit 2
+rankpool="$(require_rankpool run_metg.sh "$build")" || exit 2
 
 DURATIONS="${DURATIONS:-1 2 5 10 20 50 100 200 500 1000 2000 5000 10000}"
 POLICIES="${POLICIES:-1 auto}"

@@ -43,11 +43,9 @@ while [[ $# -gt 0 ]]; do
 done
 [[ ${#positional[@]} -le 2 ]] || { echo "run_scaling.sh: too many arguments (see --help)" >&2; exit 2; }
 
-build="${positional[0]:-build}"
-if [[ ! -d "$build" && -d "$repo/$build" ]]; then build="$repo/$build"; fi
-build="$(cd "$build" 2>/dev/null && pwd)" || { echo "run_scaling.sh: no build dir '${positional[0]:-build}'" >&2; exit 2; }
-rankpool="$build/apps/rankpool"
-[[ -x "$rankpool" ]] || { echo "run_scaling.sh: missing $rankpool (build the apps first)" >&2; exit 2; }
+source "$repo/benchmarks/lib.sh"
+build="$(resolve_build run_scaling.sh "${positional[0]:-build}")" || exit 2
+rankpool="$(require_rankpool run_scaling.sh "$build")" || exit 2
 job="${positional[1]:-$repo/jobs/synthetic_imbalanced.toml}"
 if [[ ! -f "$job" && -f "$repo/$job" ]]; then job="$repo/$job"; fi
 [[ -f "$job" ]] || { echo "run_scaling.sh: no job file '$job'" >&2; exit 2; }
