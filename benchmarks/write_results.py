@@ -147,20 +147,26 @@ for suffix, conf in (("/1", "1 thread"), ("/0/real_time", "all threads")):
     rows.append((f"heat stencil / STREAM triad bandwidth", f"4095², {conf}", f"{x:.2f}" if x else "not measured",
                  "≥ 0.80", f"triad {triad / 1e9:.1f} GB/s" if triad else "—", verdict(x, 0.8)))
 
+def show_metg(p, key):
+    value, note = p.get(key), p.get(key + "_note", "")
+    if value is None:
+        return "not reached in the sweep"
+    return f"≤ {value:g} µs" if note.startswith("at or below") else f"{value:.3g} µs"
+
+
+# The sustained METG (efficiency stays at or above 50% for every longer duration swept)
+# is the verdict: the first crossing alone can be a lucky point of a noisy curve.
 for policy, target in (("auto", 2.0), ("1", 10.0)):
     p = (metg or {}).get("policies", {}).get(policy)
-    value = p.get("metg50_us") if p else None
-    note = p.get("metg50_us_note", "") if p else ""
+    value = p.get("metg50_sustained_us") if p else None
     if p is None:
-        shown = "not measured"
-    elif value is None:
-        shown = "not reached in the sweep (> 10000 µs)"
-    elif note.startswith("at or below"):
-        shown = f"≤ {value:g} µs"
+        shown, base = "not measured", "—"
     else:
-        shown = f"{value:.3g} µs"
-    m90 = p.get("metg90_us") if p else None
-    base = f"METG(90%) {m90:.3g} µs" if m90 else "METG(90%) not reached" if p else "—"
+        shown = show_metg(p, "metg50_sustained_us")
+        first = show_metg(p, "metg50_us")
+        if first != shown:
+            shown += f" (first crossing {first})"
+        base = f"METG(90%) {show_metg(p, 'metg90_sustained_us')}"
     rows.append((f"METG(50%), chunk {policy}", f"synthetic spin, `-n {(metg or {}).get('ranks', 2)}`, 1 thread",
                  shown, f"≤ {target:g} µs", base,
                  verdict(value if value is not None or p is None else float("inf"), target, higher_is_better=False)))
@@ -180,8 +186,8 @@ limits = {
         "The loop is limited by its reciprocal square root (`-fno-math-errno` is needed to vectorise it at "
         "all); an `rsqrt` estimate with one Newton step is the next thing to try."),
     "heat stencil / STREAM triad bandwidth": (
-        "The stencil is compute-bound here, not bandwidth-bound: with its grid in cache it is not much faster, "
-        "so it needs fewer loads per point (register blocking) before memory bandwidth limits it."),
+        "Profiling found the stencil compute-bound, not bandwidth-bound (a grid that fits in cache is not much "
+        "faster): it needs fewer loads per point (register blocking) before memory bandwidth limits it."),
     "METG(50%), chunk 1": (
         "The per-chunk cost of chunk 1 (above) sets the smallest task that still keeps the workers half busy; "
         "`chunk = auto` is the answer for short tasks."),
@@ -270,7 +276,8 @@ if metg:
     md.append("## METG sweep")
     md.append("")
     md.append(f"`benchmarks/metg/run_metg.sh`: fixed-duration spin tasks, `mpirun -n {metg['ranks']}`, "
-              f"{metg['threads_per_rank']} thread(s) per rank; {metg['definition']}. Plot: "
+              f"{metg['threads_per_rank']} thread(s) per rank; {metg['definition']}. The table above reports the "
+              "sustained METG: efficiency stays at or above the level for every longer duration. Plot: "
               "`benchmarks/out/metg/metg.png`.")
     md.append("")
     pols = list(metg["policies"])
@@ -304,9 +311,11 @@ if scaling:
             md.append(f"| {r['config']} | {r['cores']} | {r['tasks']:,} | {r['seconds']:.3f} | {r['speedup']:.2f} | "
                       f"{r['scaling_efficiency']:.3f} | {r['busy_efficiency']:.3f} |")
         md.append("")
-    md.append("With one rank of two threads the threads of the rank meet at the end of every chunk; two ranks of one "
-              "thread do not, which is why 1 × 2 trails 2 × 1.")
-    md.append("")
+    strong = {r["config"]: r for r in scaling.get("strong", {}).get("rows", [])}
+    if "1x2" in strong and "2x1" in strong and strong["1x2"]["seconds"] > strong["2x1"]["seconds"]:
+        md.append("1 × 2 trails 2 × 1 here: the threads of one rank meet at the end of every chunk, two ranks of one "
+                  "thread do not.")
+        md.append("")
 flush_default, flush_100 = cli.get("flush_default"), cli.get("flush_every_100")
 if flush_default and flush_100:
     md.append("## Cost of durability")
