@@ -262,14 +262,14 @@ if any(core.get(label) for label, _, _ in peers):
               "the task index: `benchmarks/peers/workload.py` computes the durations bit for bit as "
               "`rankpool_noop_bench` does), two computing workers each. Ideal = the planned task time / 2.")
     md.append("")
-    md.append("| system | workers | tasks | makespan | makespan / ideal | rankpool chunk auto is faster by |")
+    md.append("| system | workers | tasks | makespan | makespan / ideal | makespan / rankpool chunk auto's |")
     md.append("|---|---|---|---|---|---|")
     for label, name, conf in peers:
         d = core.get(label)
         if not d:
             md.append(f"| {name} | {conf} | — | not measured | — | — |")
             continue
-        faster = f"{d['seconds'] / ours['seconds']:.3g}×" if ours and label != "rankpool_spin_n2_t1" else "—"
+        faster = f"{d['seconds'] / ours['seconds']:.3f}" if ours and label != "rankpool_spin_n2_t1" else "—"
         md.append(f"| {name} | {conf} | {d['tasks']:,} | {d['seconds']:.3f} s | {over_ideal(label):.3f}× | {faster} |")
     md.append("")
 if metg:
