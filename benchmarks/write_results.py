@@ -156,6 +156,42 @@ def show_metg(p, key):
 
 # The sustained METG (efficiency stays at or above 50% for every longer duration swept)
 # is the verdict: the first crossing alone can be a lucky point of a noisy curve.
+# Runtime internals (benchmarks/internals, benchmarks/roundtrip): ratios to their baselines, no targets.
+def per_item_ns(program, name):
+    ips = bench(program, name, "items_per_second")
+    return 1e9 / ips if ips else None
+
+
+internals = []
+
+
+def add_internal(what, ns, baseline_name, base_ns, scale=1.0, digits=0):
+    """A row: `what` took ns (x scale), its baseline base_ns (x scale); their ratio."""
+    def shown(x):
+        return f"{x * scale:,.{digits}f} ns"
+    internals.append((what, shown(ns) if ns else "not measured",
+                      f"{baseline_name} {shown(base_ns)}" if base_ns else "—",
+                      f"{ns / base_ns:.3g}×" if ns and base_ns else "—"))
+
+
+raw_rr = per_item_ns("roundtrip_bench", "BM_raw_request_reply/real_time")
+for name, what in (("BM_pool_submit_get/real_time", "one task: pool.submit(...).get()"),
+                   ("BM_pool_map_chunk1/1000/real_time", "pool.map of 1,000 no-op tasks, chunk 1, per task"),
+                   ("BM_pool_map_chunk1/100000/real_time", "pool.map of 100,000 no-op tasks, chunk 1, per task")):
+    add_internal(what + " (`mpirun -n 2`)", per_item_ns("roundtrip_bench", name), "raw MPI request/reply", raw_rr)
+for n in (1, 64, 4096):
+    add_internal(f"a chunk of {n:,} no-op task(s) through the wire protocol, in process, per chunk",
+                 per_item_ns("internals_bench", f"BM_chunk_round_trip/{n}"), "the same calls in a loop",
+                 per_item_ns("internals_bench", f"BM_plain_loop/{n}"), scale=n)
+for n in (64, 4096):
+    add_internal(f"{n:,} double inputs encoded and decoded, per input",
+                 per_item_ns("internals_bench", f"BM_chunk_inputs/{n}"), "memcpy",
+                 per_item_ns("internals_bench", f"BM_plain_copy/{n}"), digits=2)
+for n in (1024, 65536):
+    add_internal(f"{n:,} results through column_writer into the run file, per result",
+                 per_item_ns("internals_bench", f"BM_results_append/{n}"), "one HDF5 write of them",
+                 per_item_ns("internals_bench", f"BM_hdf5_write/{n}"), digits=2)
+
 for policy, target in (("auto", 2.0), ("1", 10.0)):
     p = (metg or {}).get("policies", {}).get(policy)
     value = p.get("metg50_sustained_us") if p else None
@@ -271,6 +307,22 @@ if any(core.get(label) for label, _, _ in peers):
             continue
         faster = f"{d['seconds'] / ours['seconds']:.3f}" if ours and label != "rankpool_spin_n2_t1" else "—"
         md.append(f"| {name} | {conf} | {d['tasks']:,} | {d['seconds']:.3f} s | {over_ideal(label):.3f}× | {faster} |")
+    md.append("")
+if any(r[1] != "not measured" for r in internals):
+    md.append("## Runtime internals")
+    md.append("")
+    md.append("Google Benchmark, `benchmarks/internals/internals_bench` (one process) and "
+              "`benchmarks/roundtrip/roundtrip_bench` (`mpirun -n 2`, wall-clock time on rank 0, each iteration "
+              "ending when its last reply is back), each against a baseline in the same binary.")
+    md.append("")
+    md.append("| what | time | baseline | ratio |")
+    md.append("|---|---|---|---|")
+    for r in internals:
+        md.append("| " + " | ".join(r) + " |")
+    md.append("")
+    md.append("With nothing to do, rank 0's scheduler and the workers back off to sleeps of up to 1 ms so that they "
+              "leave their cores to computing threads; an isolated task pays for that wake-up, which is what the "
+              "submit/get latency shows. Streams of tasks (map) keep them polling.")
     md.append("")
 if metg:
     md.append("## METG sweep")

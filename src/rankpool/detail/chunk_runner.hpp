@@ -70,22 +70,29 @@ class typed_chunk_runner {
   double for_each_item(const chunk_input& in, chunk_output& out, const exec_context& ctx, int threads,
                        Sink&& sink) const {
     const std::uint32_t n = in.count;
+    auto run_item = [&](std::uint32_t i) {
+      try {
+        sink(i, call(in, i));
+      } catch (const std::exception& e) {
+        record_failure(out, n, i, ctx.where + ": " + e.what());
+      } catch (...) {
+        record_failure(out, n, i, ctx.where + ": unknown exception");
+      }
+    };
+    if (threads == 1) {
+      // Without a parallel region: even an inactive one with a dynamic loop costs as
+      // much as a short chunk's whole round trip (benchmarks/internals).
+      const auto started = std::chrono::steady_clock::now();
+      for (std::uint32_t i = 0; i < n; ++i) run_item(i);
+      return seconds_since(started);
+    }
     const auto grain = static_cast<int>(std::max<std::uint32_t>(1, n / (static_cast<std::uint32_t>(threads) * 16)));
     double busy = 0;
-#pragma omp parallel num_threads(threads) if (threads > 1) reduction(+ : busy)
+#pragma omp parallel num_threads(threads) reduction(+ : busy)
     {
       const auto started = std::chrono::steady_clock::now();
 #pragma omp for schedule(dynamic, grain) nowait
-      for (std::int64_t item = 0; item < static_cast<std::int64_t>(n); ++item) {
-        const auto i = static_cast<std::uint32_t>(item);
-        try {
-          sink(i, call(in, i));
-        } catch (const std::exception& e) {
-          record_failure(out, n, i, ctx.where + ": " + e.what());
-        } catch (...) {
-          record_failure(out, n, i, ctx.where + ": unknown exception");
-        }
-      }
+      for (std::int64_t item = 0; item < static_cast<std::int64_t>(n); ++item) run_item(static_cast<std::uint32_t>(item));
       busy += seconds_since(started);
     }
     return busy;
