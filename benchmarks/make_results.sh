@@ -48,7 +48,8 @@ step() {  # step NAME COMMAND...
 }
 
 is_gbench() {  # a Google Benchmark program (linked dynamically or statically)
-  nm -D --undefined-only "$1" 2>/dev/null | grep -q '_ZN9benchmark' || grep -qa 'benchmark_format' "$1"
+  # grep without -q reads all of nm's output: with pipefail, an early exit makes nm's SIGPIPE fail the test.
+  nm -D --undefined-only "$1" 2>/dev/null | grep '_ZN9benchmark' >/dev/null || grep -qa 'benchmark_format' "$1"
 }
 # Google Benchmark programs that need MPI ranks run under `mpirun -n 2`.
 mpi_gbench=" roundtrip_bench "
