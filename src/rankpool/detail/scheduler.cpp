@@ -255,8 +255,13 @@ bool scheduler::make_chunk(int rank, byte_buffer& out) {
     write_chunk_header(out, header);
     if (b.spec.encode_inputs) b.spec.encode_inputs(header.first, header.count, out);
     in_flight_.emplace(header.chunk_id, in_flight{b.id, header.first, header.count, attempt, rank});
-    last_chunk_estimate_ = b.sizer.mean_item_seconds() * header.count /
-                           std::max(1, options_.worker_threads[static_cast<std::size_t>(rank)]);
+    double item_seconds = b.sizer.mean_item_seconds();
+    if (item_seconds <= 0) {
+      const auto known = task_item_seconds_.find(b.spec.task_id);
+      if (known != task_item_seconds_.end()) item_seconds = known->second;
+    }
+    last_chunk_estimate_ =
+        item_seconds * header.count / std::max(1, options_.worker_threads[static_cast<std::size_t>(rank)]);
     ++b.chunks_in_flight;
     return true;
   }
@@ -390,6 +395,7 @@ void scheduler::handle_result(byte_buffer message) {
   if (!b) throw error("rankpool: result for a batch that already finished");
   --b->chunks_in_flight;
   b->sizer.observe(chunk.count, c.header.busy_seconds);
+  task_item_seconds_[b->spec.task_id] = b->sizer.mean_item_seconds();
 
   // Failed items go back in the queue while attempts remain; only final failures reach the driver.
   for (auto& [item, text] : errors) {

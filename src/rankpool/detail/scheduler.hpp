@@ -122,6 +122,9 @@ class scheduler {
   std::vector<byte_buffer> spare_buffers_;
   std::uint64_t next_chunk_id_ = 1;
   int next_rank_ = 0;
+  /// Per task id, the latest batch's mean seconds per item: the estimate for a new
+  /// batch's first chunks (a stream of single submits of a short task runs inline).
+  std::unordered_map<std::uint32_t, double> task_item_seconds_;
 
   /// Chunks expected to run shorter than this on rank 0 run inline in the scheduler loop.
   static constexpr double inline_chunk_seconds = 20e-6;
