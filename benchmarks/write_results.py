@@ -5,7 +5,9 @@
 OUT_DIR holds core.jsonl, cli.jsonl, gbench/*.json, metg/metg.json, scaling/scaling.json;
 the machine's description comes in MR_* environment variables (make_results.sh sets
 them). Every figure is a number from those files; a file that is missing makes its
-figures read "not measured". Each ratio divides two runs of the same invocation.
+figures read "not measured". Each ratio divides two runs of the same invocation. The
+one section not measured by the invocation, "Measured changes", is copied from
+benchmarks/measured_changes.md: before/after runs recorded when a change was made.
 """
 import glob
 import json
@@ -418,6 +420,13 @@ if core:
     md.append("|---|---|---|---|")
     for label, d in core.items():
         md.append(f"| {label} | {d['tasks']:,} | {d['seconds']:.3f} | {d['tasks_per_s']:,.0f} |")
+    md.append("")
+notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "measured_changes.md")
+if os.path.exists(notes):
+    md.append("## Measured changes")
+    md.append("")
+    with open(notes) as f:
+        md.append(f.read().rstrip("\n"))
     md.append("")
 with open(results_md, "w") as f:
     f.write("\n".join(md))
