@@ -237,6 +237,16 @@ limits["rankpool chunk 1 / multiprocessing chunksize 1"] = limits["rankpool no-o
 limits["rankpool chunk 1 / mpi4py.futures chunksize 1"] = limits["rankpool no-op, chunk 1"]
 
 md = []
+
+
+def table(header, rows):
+    """A Markdown table: the header cells, then one line per row of cells."""
+    md.append("| " + " | ".join(header) + " |")
+    md.append("|" + "---|" * len(header))
+    for row in rows:
+        md.append("| " + " | ".join(row) + " |")
+
+
 md.append("# Measured results")
 md.append("")
 md.append(f"Written by `bash benchmarks/make_results.sh {env('MR_BUILD_ARG') or 'build'}` on {env('MR_DATE')} "
@@ -267,10 +277,7 @@ if env("MR_SKIPPED"):
     md.append("")
 md.append("## Figures against targets")
 md.append("")
-md.append("| figure | configuration | measured | target | same-run baseline | verdict |")
-md.append("|---|---|---|---|---|---|")
-for r in rows:
-    md.append("| " + " | ".join(r) + " |")
+table(("figure", "configuration", "measured", "target", "same-run baseline", "verdict"), rows)
 met = sum(1 for r in rows if r[5] == "met")
 missed = [r for r in rows if r[5].startswith("**missed")]
 md.append("")
@@ -302,15 +309,15 @@ if any(core.get(label) for label, _, _ in peers):
               "the task index: `benchmarks/peers/workload.py` computes the durations bit for bit as "
               "`rankpool_noop_bench` does), two computing workers each. Ideal = the planned task time / 2.")
     md.append("")
-    md.append("| system | workers | tasks | makespan | makespan / ideal | makespan / rankpool chunk auto's |")
-    md.append("|---|---|---|---|---|---|")
+    peer_rows = []
     for label, name, conf in peers:
         d = core.get(label)
         if not d:
-            md.append(f"| {name} | {conf} | — | not measured | — | — |")
+            peer_rows.append((name, conf, "—", "not measured", "—", "—"))
             continue
         faster = f"{d['seconds'] / ours['seconds']:.3f}" if ours and label != "rankpool_spin_n2_t1" else "—"
-        md.append(f"| {name} | {conf} | {d['tasks']:,} | {d['seconds']:.3f} s | {over_ideal(label):.3f}× | {faster} |")
+        peer_rows.append((name, conf, f"{d['tasks']:,}", f"{d['seconds']:.3f} s", f"{over_ideal(label):.3f}×", faster))
+    table(("system", "workers", "tasks", "makespan", "makespan / ideal", "makespan / rankpool chunk auto's"), peer_rows)
     md.append("")
 if any(r[1] != "not measured" for r in internals):
     md.append("## Runtime internals")
@@ -319,10 +326,7 @@ if any(r[1] != "not measured" for r in internals):
               "`benchmarks/roundtrip/roundtrip_bench` (`mpirun -n 2`, wall-clock time on rank 0, each iteration "
               "ending when its last reply is back), each against a baseline in the same binary.")
     md.append("")
-    md.append("| what | time | baseline | ratio |")
-    md.append("|---|---|---|---|")
-    for r in internals:
-        md.append("| " + " | ".join(r) + " |")
+    table(("what", "time", "baseline", "ratio"), internals)
     md.append("")
     md.append("A task that its earlier batches showed to be short runs inline in rank 0's scheduler loop, so "
               "`submit(...).get()` of such a task costs no message; the map rows include the other rank's share.")
@@ -360,11 +364,9 @@ if scaling:
                   + ("speed-up = T(baseline) / T, scaling efficiency = speed-up / core ratio):" if mode == "strong"
                      else "tasks × cores, scaling efficiency = T(baseline) / T):"))
         md.append("")
-        md.append("| ranks × threads | cores | tasks | seconds | speed-up | scaling efficiency | busy efficiency |")
-        md.append("|---|---|---|---|---|---|---|")
-        for r in s["rows"]:
-            md.append(f"| {r['config']} | {r['cores']} | {r['tasks']:,} | {r['seconds']:.3f} | {r['speedup']:.2f} | "
-                      f"{r['scaling_efficiency']:.3f} | {r['busy_efficiency']:.3f} |")
+        table(("ranks × threads", "cores", "tasks", "seconds", "speed-up", "scaling efficiency", "busy efficiency"),
+              [(r["config"], str(r["cores"]), f"{r['tasks']:,}", f"{r['seconds']:.3f}", f"{r['speedup']:.2f}",
+                f"{r['scaling_efficiency']:.3f}", f"{r['busy_efficiency']:.3f}") for r in s["rows"]])
         md.append("")
     strong = {r["config"]: r for r in scaling.get("strong", {}).get("rows", [])}
     if "1x2" in strong and "2x1" in strong and strong["1x2"]["seconds"] > strong["2x1"]["seconds"]:
@@ -377,12 +379,10 @@ if flush_default and flush_100:
     md.append("")
     md.append("`benchmarks/cli/run_cli.sh`: 200,000 no-op tasks, chunk 100, one process, through the CLI.")
     md.append("")
-    md.append("| flushing | seconds | tasks/s |")
-    md.append("|---|---|---|")
-    md.append(f"| default (every 1 s or 100,000 results) | {flush_default['seconds']:.3f} | "
-              f"{flush_default['tasks_per_s']:,.0f} |")
-    md.append(f"| every 100 results (`{flush_100['flush_args']}`) | {flush_100['seconds']:.3f} | "
-              f"{flush_100['tasks_per_s']:,.0f} |")
+    table(("flushing", "seconds", "tasks/s"),
+          [(name, f"{d['seconds']:.3f}", f"{d['tasks_per_s']:,.0f}")
+           for name, d in (("default (every 1 s or 100,000 results)", flush_default),
+                           (f"every 100 results (`{flush_100['flush_args']}`)", flush_100))])
     per_flush = (flush_100["seconds"] - flush_default["seconds"]) / (flush_100["tasks"] / 100)
     md.append("")
     md.append(f"About {per_flush * 1e3:.2f} ms per flush (the difference over {flush_100['tasks'] // 100:,} flushes): "
@@ -395,12 +395,12 @@ if memory:
     md.append("`benchmarks/cli/run_cli.sh`: no-op tasks, chunk auto, `mpirun -n 2`, every result, status and chunk "
               "stored in HDF5; peak RSS from `/usr/bin/time`.")
     md.append("")
-    md.append("| tasks | makespan | tasks/s | peak RSS, rank 0 | peak RSS, rank 1 |")
-    md.append("|---|---|---|---|---|")
+    memory_rows = []
     for label, d in memory:
         rss = d.get("maxrss_kb", [])
         cells = [f"{kb / 1024:.1f} MiB" for kb in rss[:2]] + ["—"] * (2 - len(rss[:2]))
-        md.append(f"| {d['tasks']:,} | {d['seconds']:.3f} s | {d['tasks_per_s']:,.0f} | {cells[0]} | {cells[1]} |")
+        memory_rows.append((f"{d['tasks']:,}", f"{d['seconds']:.3f} s", f"{d['tasks_per_s']:,.0f}", *cells))
+    table(("tasks", "makespan", "tasks/s", "peak RSS, rank 0", "peak RSS, rank 1"), memory_rows)
     md.append("")
     md.append("Rank 0 holds the chunks in flight and the result blocks touched since the last flush, not one entry "
               "per task.")
@@ -408,18 +408,13 @@ if memory:
 if kernel_rows:
     md.append("## Kernel benchmarks (Google Benchmark)")
     md.append("")
-    md.append("| program | benchmark | throughput | time per iteration |")
-    md.append("|---|---|---|---|")
-    for r in kernel_rows:
-        md.append("| " + " | ".join(r) + " |")
+    table(("program", "benchmark", "throughput", "time per iteration"), kernel_rows)
     md.append("")
 if core:
     md.append("## Every core run")
     md.append("")
-    md.append("| run | tasks | seconds | tasks/s |")
-    md.append("|---|---|---|---|")
-    for label, d in core.items():
-        md.append(f"| {label} | {d['tasks']:,} | {d['seconds']:.3f} | {d['tasks_per_s']:,.0f} |")
+    table(("run", "tasks", "seconds", "tasks/s"),
+          [(str(label), f"{d['tasks']:,}", f"{d['seconds']:.3f}", f"{d['tasks_per_s']:,.0f}") for label, d in core.items()])
     md.append("")
 notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "measured_changes.md")
 if os.path.exists(notes):

@@ -167,6 +167,8 @@ std::string merge_summary::to_json() const {
       .dump();
 }
 
+int merge_summary::exit_status() const { return failed + pending > 0 ? exit_tasks_failed : exit_ok; }
+
 merge_summary merge_runs(const std::string& output, const std::vector<std::string>& part_paths, bool force) {
   namespace fs = std::filesystem;
   if (part_paths.empty()) throw usage_error("merge: no run files to merge");

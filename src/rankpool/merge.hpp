@@ -23,8 +23,8 @@ struct merge_summary {
   std::uint64_t pending = 0;
 
   std::string to_json() const;
-  /// 0 when every task is done, 3 (like a run with failed tasks) otherwise.
-  int exit_status() const { return failed + pending > 0 ? 3 : 0; }
+  /// exit_ok when every task is done, exit_tasks_failed (like a run with failed tasks) otherwise.
+  int exit_status() const;
 };
 
 /// Writes `output` from `parts`; throws usage_error (before `output` exists) for a
