@@ -25,7 +25,7 @@ target_link_libraries(rankpool_build_flags INTERFACE rankpool_warnings rankpool_
 
 # RANKPOOL_FUZZ: libFuzzer targets (tests/fuzz), clang only. Every target of ours
 # gets coverage instrumentation plus ASan+UBSan, so the fuzzer sees inside job.cpp
-# (and the header-only toml11 it parses with); only the fuzz targets link libFuzzer.
+# (and detail/toml.cpp, the TOML reader it parses with); only the fuzz targets link libFuzzer.
 option(RANKPOOL_FUZZ "Build the libFuzzer targets in tests/fuzz (clang only)" OFF)
 if(RANKPOOL_FUZZ)
   if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")

@@ -25,7 +25,7 @@ class montecarlo_app final : public rankpool::app {
         integral_(p.string("integral")),
         dimension_(integral_ == "pi" ? 2 : static_cast<int>(p.integer("dimension"))) {
     if (p.sweep())
-      p.reject(p.sweep()->axes.front().first,
+      p.reject(p.sweep()->axes.front().name,
                "montecarlo folds every task into one estimate, so it cannot be swept; run one job per value");
     if (static_cast<double>(samples_per_task_) * static_cast<double>(tasks_) >= 0x1.0p64)
       p.reject("samples_per_task", "samples_per_task x tasks must stay below 2^64 (the hit counter)");

@@ -28,7 +28,7 @@ class nbody_app final : public rankpool::app {
       if (p.integer("systems") != 1)
         p.reject("systems", "a swept job runs one system per combination; sweep seed for replicas instead");
       for (const auto& axis : sweep->axes)
-        if (axis.first == "systems") p.reject("systems", "cannot be swept: it is the task count of an unswept job");
+        if (axis.name == "systems") p.reject("systems", "cannot be swept: it is the task count of an unswept job");
     }
     for (std::uint64_t i = 0; i < p.combinations(); ++i)
       if (system_of(i).dt <= 0) p.reject("dt", "must be positive");

@@ -25,7 +25,7 @@ class sum_to_n_app final : public rankpool::app {
         fixed_n_(static_cast<std::uint64_t>(p.integer("n"))) {
     if (const auto* sweep = p.sweep()) {
       for (const auto& axis : sweep->axes)
-        if (axis.first != "n") p.reject(axis.first, "only n can be swept (one task per value)");
+        if (axis.name != "n") p.reject(axis.name, "only n can be swept (one task per value)");
       tasks_ = p.combinations();
     } else {
       tasks_ = fixed_n_ > 0 ? 1 : static_cast<std::uint64_t>(p.integer("tasks"));

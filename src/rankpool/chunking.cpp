@@ -11,7 +11,7 @@ namespace {
 constexpr std::uint64_t max_chunk_items = 1u << 22;  // keeps one result message well under 2 GiB
 constexpr std::uint64_t min_items_per_thread = 16;
 
-std::uint32_t parse_count(const std::string& text, const std::string& whole) {
+std::uint32_t parse_count(const std::string& text) {
   std::size_t used = 0;
   unsigned long long value = 0;
   try {
@@ -20,8 +20,7 @@ std::uint32_t parse_count(const std::string& text, const std::string& whole) {
     used = 0;
   }
   if (used != text.size() || text.empty() || text[0] == '-' || value == 0 || value > max_chunk_items)
-    throw usage_error("chunk: '" + whole + "' is not 'auto', 'guided', 'guided:N' or an integer in 1.." +
-                      std::to_string(max_chunk_items));
+    throw usage_error("is not auto, guided, guided:MIN or an integer in 1.." + std::to_string(max_chunk_items));
   return static_cast<std::uint32_t>(value);
 }
 }  // namespace
@@ -29,8 +28,8 @@ std::uint32_t parse_count(const std::string& text, const std::string& whole) {
 chunk_policy chunk_policy::parse(const std::string& text) {
   if (text == "auto") return automatic();
   if (text == "guided") return guided();
-  if (text.rfind("guided:", 0) == 0) return guided(parse_count(text.substr(7), text));
-  return fixed(parse_count(text, text));
+  if (text.rfind("guided:", 0) == 0) return guided(parse_count(text.substr(7)));
+  return fixed(parse_count(text));
 }
 
 std::string chunk_policy::to_string() const {

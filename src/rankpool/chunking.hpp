@@ -14,7 +14,8 @@ struct chunk_policy {
   static chunk_policy fixed(std::uint32_t n) { return {kind::fixed, n, 0.002}; }
   static chunk_policy guided(std::uint32_t min_size = 1) { return {kind::guided, min_size, 0.002}; }
   static chunk_policy automatic(double target_seconds = 0.002) { return {kind::automatic, 1, target_seconds}; }
-  /// "auto", "guided", "guided:MIN" or a positive integer; throws usage_error otherwise.
+  /// "auto", "guided", "guided:MIN" or a positive integer; throws usage_error ("is not
+  /// auto, guided, ...": the caller names the text and where it came from) otherwise.
   static chunk_policy parse(const std::string& text);
   std::string to_string() const;
 };

@@ -103,7 +103,7 @@ void print_dry_run(const job_spec& job, const std::optional<shard_spec>& shard) 
     for (std::uint64_t i = 0; i < shown; ++i) {
       std::printf("  task %llu:", static_cast<unsigned long long>(i));
       for (std::size_t a = 0; a < sweep->axes.size(); ++a)
-        std::printf(" %s=%s", sweep->axes[a].first.c_str(), format_value(sweep->value(a, i)).c_str());
+        std::printf(" %s=%s", sweep->axes[a].name.c_str(), format_value(sweep->value(a, i)).c_str());
       std::printf("\n");
     }
     if (shown < sweep->size())

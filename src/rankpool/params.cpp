@@ -3,6 +3,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "rankpool/detail/toml.hpp"
 #include "rankpool/error.hpp"
 
 namespace rankpool {
@@ -41,9 +42,16 @@ std::string format_value(const param_value& value) {
       out << std::get<double>(value);
       return out.str();
     }
-    case 2: return '"' + std::get<std::string>(value) + '"';
+    case 2: return detail::toml::quote(std::get<std::string>(value));
     default: return std::get<bool>(value) ? "true" : "false";
   }
+}
+
+std::string toml_value(const param_value& value) {
+  std::string text = format_value(value);
+  // A real stays a TOML float when read back ("1" would be an integer, "-0" would lose its sign).
+  if (value.index() == 1 && text.find_first_of(".eEn") == std::string::npos) text += ".0";
+  return text;
 }
 
 const param_value& params::at(const std::string& name) const {
@@ -57,30 +65,46 @@ double params::real(const std::string& name) const { return std::get<double>(at(
 const std::string& params::string(const std::string& name) const { return std::get<std::string>(at(name)); }
 bool params::boolean(const std::string& name) const { return std::get<bool>(at(name)); }
 
+std::string located(const std::string& file, text_position at) {
+  if (at.line == 0) return file;
+  return file + ":" + std::to_string(at.line) + ":" + std::to_string(at.column);
+}
+
 std::uint64_t sweep_table::size() const {
   if (axes.empty()) return 1;
-  std::uint64_t n = mode == combine::zip ? axes.front().second.size() : 1;
+  std::uint64_t n = mode == combine::zip ? axes.front().values.size() : 1;
   if (mode == combine::product)
-    for (const auto& axis : axes) n *= axis.second.size();
+    for (const auto& axis : axes) n *= axis.values.size();
   return n;
 }
 
-const param_value& sweep_table::value(std::size_t axis, std::uint64_t index) const {
-  if (mode == combine::zip) return axes[axis].second[index];
-  for (std::size_t a = axes.size(); a-- > axis + 1;) index /= axes[a].second.size();
-  return axes[axis].second[index % axes[axis].second.size()];
+std::size_t sweep_table::value_index(std::size_t axis, std::uint64_t index) const {
+  if (mode == combine::zip) return index;
+  for (std::size_t a = axes.size(); a-- > axis + 1;) index /= axes[a].values.size();
+  return index % axes[axis].values.size();
 }
 
 params params::combination(std::uint64_t index) const {
   if (!sweep_) return *this;
   if (index >= sweep_->size()) throw error("sweep combination " + std::to_string(index) + " out of range");
-  params one(where_, values_);
-  for (std::size_t a = 0; a < sweep_->axes.size(); ++a) one.values_[sweep_->axes[a].first] = sweep_->value(a, index);
+  params one(values_, origins_);
+  for (std::size_t a = 0; a < sweep_->axes.size(); ++a) {
+    const sweep_axis& axis = sweep_->axes[a];
+    const std::size_t k = sweep_->value_index(a, index);
+    one.values_[axis.name] = axis.values[k];
+    const text_position at = axis.value_at.empty() ? axis.at : axis.value_at[k];
+    one.origins_[axis.name] = located(sweep_->file, at) + ": sweep." + axis.name + " (" + format_value(axis.values[k]) + ")";
+  }
   return one;
 }
 
+std::string params::origin(const std::string& name) const {
+  const auto it = origins_.find(name);
+  return it == origins_.end() ? "params." + name : it->second;
+}
+
 void params::reject(const std::string& name, const std::string& reason) const {
-  throw usage_error(where_ + ": params." + name + ": " + reason);
+  throw usage_error(origin(name) + ": " + reason);
 }
 
 }  // namespace rankpool

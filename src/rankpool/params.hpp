@@ -33,31 +33,59 @@ param_spec string_param(std::string name, std::string default_value, std::string
                         std::vector<std::string> choices = {});
 param_spec bool_param(std::string name, bool default_value, std::string help);
 
+/// The value for a message or a listing (strings quoted and escaped, reals shortest).
 std::string format_value(const param_value& value);
+/// The value as TOML that reads back to exactly it (reals always as floats).
+std::string toml_value(const param_value& value);
+
+/// A place in a job file: 1-based line and column; line 0 when not from the file.
+struct text_position {
+  std::uint32_t line = 0;
+  std::uint32_t column = 0;
+};
+
+/// "FILE:LINE:COL" (the GCC convention editors and terminals turn into links), or
+/// just FILE when `at` is not in it.
+std::string located(const std::string& file, text_position at);
+
+/// One swept parameter: its values, and where the job file writes them.
+struct sweep_axis {
+  std::string name;
+  std::vector<param_value> values;
+  text_position at;                     ///< the axis' list or range table
+  std::vector<text_position> value_at;  ///< each listed value; empty for a range
+};
 
 /// The combinations of a job's [sweep]: one axis per swept parameter, combined as a
 /// cartesian product (last axis fastest) or zipped (all axes the same length).
 struct sweep_table {
   enum class combine { product, zip };
   combine mode = combine::product;
-  std::vector<std::pair<std::string, std::vector<param_value>>> axes;
+  std::string file;  ///< the job file, for messages
+  std::vector<sweep_axis> axes;
 
   std::uint64_t size() const;
+  /// Position in axis `axis`'s values of combination `index`.
+  std::size_t value_index(std::size_t axis, std::uint64_t index) const;
   /// Value of axis `axis` in combination `index`.
-  const param_value& value(std::size_t axis, std::uint64_t index) const;
+  const param_value& value(std::size_t axis, std::uint64_t index) const { return axes[axis].values[value_index(axis, index)]; }
 };
 
-/// Validated parameter values (declared defaults filled in). `where` prefixes errors: "job.toml: params.width".
+/// Validated parameter values (declared defaults filled in), each with where it came
+/// from, so an app's own checks point at the value they reject.
 class params {
  public:
   params() = default;
-  params(std::string where, std::map<std::string, param_value> values,
+  /// `origins`: per name, the message prefix naming the value's source:
+  /// "job.toml:5:7: params.L", "--set params.L=3" or "job.toml: params.L (default)".
+  params(std::map<std::string, param_value> values, std::map<std::string, std::string> origins,
          std::shared_ptr<const sweep_table> sweep = nullptr)
-      : where_(std::move(where)), values_(std::move(values)), sweep_(std::move(sweep)) {}
+      : values_(std::move(values)), origins_(std::move(origins)), sweep_(std::move(sweep)) {}
 
   /// Parameter combinations of the job's [sweep]; 1 when it has none.
   std::uint64_t combinations() const { return sweep_ ? sweep_->size() : 1; }
-  /// The parameters of combination `index`: base values with the swept ones replaced.
+  /// The parameters of combination `index`: base values with the swept ones replaced
+  /// (their origin the sweep entry).
   params combination(std::uint64_t index) const;
   /// The sweep, or nullptr when the job has none.
   const sweep_table* sweep() const noexcept { return sweep_.get(); }
@@ -67,14 +95,17 @@ class params {
   const std::string& string(const std::string& name) const;
   bool boolean(const std::string& name) const;
   const std::map<std::string, param_value>& values() const noexcept { return values_; }
+  /// Where the value of `name` came from (see the constructor).
+  std::string origin(const std::string& name) const;
 
-  /// Throws usage_error "FILE: params.NAME: REASON" — for an app's cross-parameter checks.
+  /// Throws usage_error "ORIGIN: REASON" (e.g. "job.toml:5:7: params.dt: must be
+  /// positive"), for an app's cross-parameter checks.
   [[noreturn]] void reject(const std::string& name, const std::string& reason) const;
 
  private:
   const param_value& at(const std::string& name) const;
-  std::string where_;
   std::map<std::string, param_value> values_;
+  std::map<std::string, std::string> origins_;
   std::shared_ptr<const sweep_table> sweep_;
 };
 

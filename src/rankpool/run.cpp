@@ -29,10 +29,10 @@ void write_sweep_table(run_file& file, const params& p) {
   const std::uint64_t n = sweep->size();
   std::vector<std::string> names;
   for (std::size_t a = 0; a < sweep->axes.size(); ++a) {
-    const std::string& name = sweep->axes[a].first;
+    const std::string& name = sweep->axes[a].name;
     names.push_back(name);
     const std::string path = "/sweep/" + name;
-    switch (sweep->axes[a].second.front().index()) {
+    switch (sweep->axes[a].values.front().index()) {
       case 0: {
         std::vector<std::int64_t> column(n);
         for (std::uint64_t i = 0; i < n; ++i) column[i] = std::get<std::int64_t>(sweep->value(a, i));

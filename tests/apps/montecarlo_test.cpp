@@ -135,11 +135,11 @@ TEST_F(MontecarloCli, SameBitsAtAnyRankAndThreadCountAndWithinFourStandardErrors
 TEST_F(MontecarloCli, ImpossibleParametersAreRejected) {
   expect_rejected("app = \"montecarlo\"\n[params]\nsamples_per_task = 0\n", "params.samples_per_task: 0 is below", 2);
   expect_rejected("app = \"montecarlo\"\n[params]\ntasks = 0\n", "params.tasks: 0 is below the minimum 1");
-  expect_rejected("app = \"montecarlo\"\n[params]\nintegral = \"e\"\n", "params.integral: 'e' is not one of: pi, ball");
+  expect_rejected("app = \"montecarlo\"\n[params]\nintegral = \"e\"\n", "rejected.toml:3:12: params.integral: \"e\" is not one of: pi, ball");
   expect_rejected("app = \"montecarlo\"\n[params]\nsamples_per_task = 10000000000000\ntasks = 4000000\n",
-                  "params.samples_per_task: samples_per_task x tasks must stay below 2^64");
+                  "rejected.toml:3:20: params.samples_per_task: samples_per_task x tasks must stay below 2^64");
   expect_rejected("app = \"montecarlo\"\n[params]\ntasks = 3\n[sweep]\nseed = [1, 2, 3]\n",
-                  "params.seed: montecarlo folds every task into one estimate, so it cannot be swept");
+                  "rejected.toml:5:8: sweep.seed: montecarlo folds every task into one estimate, so it cannot be swept");
 }
 
 }  // namespace

@@ -210,25 +210,32 @@ struct bad_case {
 TEST_F(Cli, BadInputExitsTwoWithOneLineAndWritesNothing) {
   const std::string good = "app = \"synthetic\"\n[params]\ntasks = 10\n";
   const std::vector<bad_case> cases = {
-      {"malformed", "app = \"synthetic\"\n[params\ntasks = 1\n", "", "malformed TOML"},
-      {"unknown_top", "colour = 3\n" + good, "", "colour: unknown key"},
-      {"unknown_app", "app = \"nope\"\n", "", "app: unknown app 'nope'"},
+      {"malformed", "app = \"synthetic\"\n[params\ntasks = 1\n", "", "malformed.toml:2:8: invalid TOML: expected ']'"},
+      {"unknown_top", "colour = 3\n" + good, "", "unknown_top.toml:1:1: colour: unknown key"},
+      {"unknown_app", "app = \"nope\"\n", "", "unknown_app.toml:1:7: app: unknown app \"nope\""},
       {"missing_app", "[params]\ntasks = 1\n", "", "app: missing"},
-      {"unknown_param", "app = \"synthetic\"\n[params]\ntaks = 1\n", "", "params.taks: unknown parameter"},
-      {"wrong_type", "app = \"synthetic\"\n[params]\ntasks = \"many\"\n", "", "params.tasks: expected an integer"},
-      {"out_of_range", "app = \"synthetic\"\n[params]\ntasks = -5\n", "", "params.tasks: -5 is below the minimum 0"},
-      {"bad_choice", "app = \"synthetic\"\n[params]\nwork = \"dance\"\n", "", "params.work: 'dance' is not one of"},
-      {"bad_schedule", good + "[schedule]\nchunk = 0\n", "", "schedule.chunk"},
-      {"bad_on_error", good + "[schedule]\non_error = \"ignore\"\n", "", "schedule.on_error"},
-      {"bad_set", "", "--set params.tasks=lots", "--set params.tasks: 'lots' is not an integer"},
-      {"set_unknown", "", "--set params.nope=1", "unknown parameter 'nope'"},
+      {"unknown_param", "app = \"synthetic\"\n[params]\ntaks = 1\n", "", "unknown_param.toml:3:1: params.taks: unknown parameter"},
+      {"wrong_type", "app = \"synthetic\"\n[params]\ntasks = \"many\"\n", "", "wrong_type.toml:3:9: params.tasks: expected an integer, found a string"},
+      {"out_of_range", "app = \"synthetic\"\n[params]\ntasks = -5\n", "", "out_of_range.toml:3:9: params.tasks: -5 is below the minimum 0"},
+      {"bad_choice", "app = \"synthetic\"\n[params]\nwork = \"dance\"\n", "", "bad_choice.toml:3:8: params.work: \"dance\" is not one of"},
+      {"bad_schedule", good + "[schedule]\nchunk = 0\n", "", "bad_schedule.toml:5:9: schedule.chunk: \"0\" is not auto"},
+      {"bad_on_error", good + "[schedule]\non_error = \"ignore\"\n", "", "bad_on_error.toml:5:12: schedule.on_error: \"ignore\" is not"},
+      {"bad_set", "", "--set params.tasks=lots", "--set params.tasks=lots: \"lots\" is not an integer"},
+      {"set_unknown", "", "--set params.nope=1", "--set params.nope=1: unknown parameter nope"},
       {"bad_chunk_flag", "", "--chunk -3", "--chunk"},
       {"bad_threads", "", "--threads 0", "--threads"},
       {"bad_progress", "", "--progress loud", "--progress"},
       {"missing_dir", "", "--out /nonexistent/dir/x.h5", "does not exist"},
-      {"not_utf8", good + "# caf\xe9\n", "", "not valid UTF-8 (byte 43)"},
-      {"too_deep", good + "x = " + std::string(70, '[') + std::string(70, ']') + "\n", "", "nested deeper than 64"},
-      {"mandelbrot_box", "app = \"mandelbrot\"\n[params]\nx_min = 1.0\nx_max = 0.0\n", "", "params.x_max: must be greater"},
+      {"not_utf8", good + "# caf\xe9\n", "", "not_utf8.toml:4:6: invalid TOML: not valid UTF-8 (byte 0xE9)"},
+      {"too_deep", good + "x = " + std::string(130, '[') + std::string(130, ']') + "\n", "", "too_deep.toml:4:133: invalid TOML: arrays and inline tables nested deeper than 128"},
+      // Crashed the previous TOML library with SIGSEGV.
+      {"array_then_array_of_tables", "a = []\n[[a.b]]\n", "", "array_then_array_of_tables.toml:2:3: invalid TOML: a is already an array"},
+      // The kind of input that overflowed a heap buffer in the previous library: ''' strings holding """.
+      {"ml_literal_quotes", "app = \"synthetic\"\n[output]\npath = '''out\"\"\"\nx\"\"\"'''\nwork = '''\"\"\"", "",
+       "ml_literal_quotes.toml:5:8: invalid TOML: unterminated multi-line literal string"},
+      // Valid TOML 1.0 that the previous library called malformed: a job problem, not a syntax error.
+      {"valid_toml_bad_job", "[[x.y]]\n[x]\n" + good, "", "valid_toml_bad_job.toml:1:3: x: unknown key"},
+      {"mandelbrot_box", "app = \"mandelbrot\"\n[params]\nx_min = 1.0\nx_max = 0.0\n", "", "mandelbrot_box.toml:4:9: params.x_max: must be greater"},
   };
   for (const auto& c : cases) {
     const auto job = write_job(c.name + ".toml", c.job_text.empty() ? good : c.job_text);
