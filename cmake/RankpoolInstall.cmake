@@ -1,20 +1,19 @@
-include(GNUInstallDirs)
+# find_package(rankpool [COMPONENTS core|batch|cli]) for installed copies: one export
+# set per layer, so a program that links rankpool::core alone never needs HDF5.
 include(CMakePackageConfigHelpers)
 
-set(rankpool_installed_targets rankpool)
-set(RANKPOOL_EXPORTS_CLI FALSE)
-if(TARGET rankpool_cli_lib)
-  # rankpool::cli: the command line as a library, for programs with their own apps.
-  set_target_properties(rankpool_cli_lib PROPERTIES EXPORT_NAME cli)
-  list(APPEND rankpool_installed_targets rankpool_cli_lib)
-  set(RANKPOOL_EXPORTS_CLI TRUE)
-endif()
-install(TARGETS ${rankpool_installed_targets} EXPORT rankpoolTargets
-  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
-  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
-  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(DIRECTORY src/rankpool DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.hpp")
-install(EXPORT rankpoolTargets NAMESPACE rankpool:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/rankpool)
+install(TARGETS rankpool_core EXPORT rankpoolCoreTargets
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(TARGETS rankpool_batch EXPORT rankpoolBatchTargets
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(TARGETS rankpool_cli_lib rankpool EXPORT rankpoolCliTargets
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+foreach(layer core batch cli)
+  install(DIRECTORY src/${layer}/rankpool DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.hpp")
+endforeach()
+foreach(set Core Batch Cli)
+  install(EXPORT rankpool${set}Targets NAMESPACE rankpool:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/rankpool)
+endforeach()
 configure_package_config_file(cmake/rankpoolConfig.cmake.in
   ${CMAKE_CURRENT_BINARY_DIR}/rankpoolConfig.cmake
   INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/rankpool)

@@ -6,9 +6,9 @@ profile=${1:-build}
 
 build_pkgs=(build-essential cmake pkg-config
   libopenmpi-dev openmpi-bin
-  libboost-mpi-dev libboost-serialization-dev
+  libboost-serialization-dev
   libhdf5-openmpi-dev hdf5-tools
-  libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
+  libcli11-dev nlohmann-json3-dev
   libgtest-dev libbenchmark-dev)
 test_pkgs=(python3-h5py python3-numpy python3-matplotlib python3-mpi4py
   clang libclang-rt-14-dev

@@ -24,7 +24,7 @@
 #include "rankpool/detail/batch_state.hpp"
 #include "rankpool/detail/chunk_runner.hpp"
 #include "rankpool/detail/executor.hpp"
-#include "rankpool/results_store.hpp"
+#include "rankpool/run_file.hpp"
 
 namespace {
 

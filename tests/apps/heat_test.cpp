@@ -7,7 +7,7 @@
 
 #include "app_cli.hpp"
 #include "heat/kernel.hpp"
-#include "rankpool/results_store.hpp"
+#include "rankpool/run_file.hpp"
 
 namespace {
 

@@ -9,7 +9,7 @@
 
 #include "app_cli.hpp"
 #include "montecarlo/kernel.hpp"
-#include "rankpool/results_store.hpp"
+#include "rankpool/run_file.hpp"
 
 namespace {
 

@@ -6,7 +6,7 @@
 
 #include "app_cli.hpp"
 #include "nbody/kernel.hpp"
-#include "rankpool/results_store.hpp"
+#include "rankpool/run_file.hpp"
 
 namespace {
 

@@ -2,7 +2,7 @@
 #include <cmath>
 
 #include "app_cli.hpp"
-#include "rankpool/results_store.hpp"
+#include "rankpool/run_file.hpp"
 #include "sum_to_n/kernel.hpp"
 
 namespace {

@@ -12,7 +12,7 @@
 #include <string>
 
 #include "mandelbrot/kernel.hpp"
-#include "rankpool/results_store.hpp"
+#include "rankpool/run_file.hpp"
 #include "synthetic/workload.hpp"
 
 namespace fs = std::filesystem;

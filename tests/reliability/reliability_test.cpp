@@ -10,7 +10,7 @@
 #include <random>
 #include <thread>
 
-#include "rankpool/results_store.hpp"
+#include "rankpool/run_file.hpp"
 #include "support/cli_runner.hpp"
 #include "synthetic/workload.hpp"
 

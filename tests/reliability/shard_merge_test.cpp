@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "rankpool/results_store.hpp"
+#include "rankpool/run_file.hpp"
 #include "support/app_jobs.hpp"
 #include "support/cli_runner.hpp"
 

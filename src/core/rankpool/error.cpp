@@ -15,7 +15,4 @@ std::string mpi_error_text(int code) {
 mpi_error::mpi_error(std::string call, int code)
     : error(call + " failed: " + mpi_error_text(code)), call_(std::move(call)), code_(code) {}
 
-hdf5_error::hdf5_error(std::string call, const std::string& detail)
-    : error(call + " failed: " + detail), call_(std::move(call)) {}
-
 }  // namespace rankpool

@@ -22,16 +22,11 @@
 #include "rankpool/detail/chunk_runner.hpp"
 #include "rankpool/detail/scheduler.hpp"
 #include "rankpool/environment.hpp"
+#include "rankpool/error_policy.hpp"
 #include "rankpool/future.hpp"
 #include "rankpool/task.hpp"
 
 namespace rankpool {
-
-/// What a batch does once a task has failed every attempt.
-enum class error_policy {
-  abort,     ///< hand out no more chunks of the batch; get() throws
-  keep_going ///< run everything else; failures are recorded ("continue" in job files)
-};
 
 struct pool_options {
   chunk_policy chunking = chunk_policy::automatic();

@@ -5,7 +5,8 @@
 
 #include "rankpool/app.hpp"
 #include "rankpool/job.hpp"
-#include "rankpool/results_store.hpp"
+#include "rankpool/run_file.hpp"
+#include "rankpool/task_status.hpp"
 
 namespace rankpool::detail {
 

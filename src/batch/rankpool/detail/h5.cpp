@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "rankpool/error.hpp"
+#include "rankpool/hdf5_error.hpp"
 
 namespace rankpool::detail::h5 {
 namespace {

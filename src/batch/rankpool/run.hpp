@@ -7,21 +7,14 @@
 #include <string>
 
 #include "rankpool/column_writer.hpp"
+#include "rankpool/exit_code.hpp"
 #include "rankpool/job.hpp"
 #include "rankpool/pool.hpp"
 #include "rankpool/progress.hpp"
-#include "rankpool/results_store.hpp"
+#include "rankpool/run_file.hpp"
+#include "rankpool/task_status.hpp"
 
 namespace rankpool {
-
-/// Process exit codes of `rankpool run` (docs/ARCHITECTURE.md).
-enum exit_code : int {
-  exit_ok = 0,            ///< every task succeeded
-  exit_failure = 1,       ///< anything else went wrong
-  exit_usage = 2,         ///< bad usage or input: nothing ran, nothing was written
-  exit_tasks_failed = 3,  ///< the run completed, some tasks failed
-  exit_interrupted = 4,   ///< a signal stopped the run; everything finished is durable, --resume continues
-};
 
 /// Part `index` of `count` of a job (`--shard INDEX/COUNT`): tasks
 /// [index * N / count, (index + 1) * N / count) of the job's N.
@@ -174,9 +167,6 @@ class job_context {
   std::uint64_t failed_ = 0;
   std::uint64_t cancelled_ = 0;
 };
-
-/// Task status codes stored in /tasks/status.
-enum task_status : std::uint8_t { status_pending = 0, status_done = 1, status_failed = 2 };
 
 /// Runs the job on every rank; the summary is complete on rank 0. Throws usage_error
 /// (before anything runs) for an output that exists without `force` or can't be written.

@@ -1,9 +1,9 @@
-#include "rankpool/results_store.hpp"
+#include "rankpool/run_file.hpp"
 
 #include <algorithm>
 
 #include "rankpool/detail/h5.hpp"
-#include "rankpool/error.hpp"
+#include "rankpool/hdf5_error.hpp"
 
 namespace rankpool {
 namespace {

@@ -1,5 +1,6 @@
 #pragma once
-/// Typed exceptions: every MPI and HDF5 failure names the call that failed.
+/// Typed exceptions of the engine: an MPI failure names the call, a task failure
+/// where it ran. (The run file's HDF5 errors: rankpool/hdf5_error.hpp.)
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -24,16 +25,6 @@ class mpi_error : public error {
   int code_;
 };
 
-/// An HDF5 call failed; the message carries the call and the object it worked on.
-class hdf5_error : public error {
- public:
-  hdf5_error(std::string call, const std::string& detail);
-  const std::string& call() const noexcept { return call_; }
-
- private:
-  std::string call_;
-};
-
 /// Bad input from the user (job file, flag, parameter): maps to exit code 2, nothing run.
 class usage_error : public error {
  public:
@@ -49,12 +40,6 @@ class task_error : public error {
 
  private:
   std::uint64_t index_;
-};
-
-/// The run was stopped by a signal before all tasks ran; the output is resumable.
-class interrupted : public error {
- public:
-  using error::error;
 };
 
 }  // namespace rankpool

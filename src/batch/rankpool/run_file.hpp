@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "rankpool/hdf5_error.hpp"
+
 namespace rankpool {
 
 class run_file {

@@ -4,9 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <boost/mpi/environment.hpp>
 #include <cstdlib>
-#include <set>
+#include <exception>
 #include <thread>
 
 #include "rankpool/detail/mpi_check.hpp"
@@ -38,10 +37,15 @@ environment::environment(int& argc, char**& argv) {
   int initialized = 0;
   detail::mpi_check(MPI_Initialized(&initialized), "MPI_Initialized");
   if (!initialized) {
-    mpi_ = std::make_unique<boost::mpi::environment>(argc, argv, boost::mpi::threading::serialized,
-                                                     /*abort_on_exception=*/true);
+    int provided = MPI_THREAD_SINGLE;
+    detail::mpi_check(MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided), "MPI_Init_thread");
+    owns_mpi_ = true;
+    if (provided < MPI_THREAD_SERIALIZED) {
+      MPI_Finalize();
+      throw error("MPI_Init_thread: this MPI grants thread level " + std::to_string(provided) +
+                  "; rankpool needs MPI_THREAD_SERIALIZED (" + std::to_string(MPI_THREAD_SERIALIZED) + ")");
+    }
   }
-  detail::mpi_check(MPI_Query_thread(&thread_level_), "MPI_Query_thread");
   detail::mpi_check(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
   detail::mpi_check(MPI_Comm_dup(MPI_COMM_WORLD, &comm_), "MPI_Comm_dup");
   detail::mpi_check(MPI_Comm_rank(comm_, &rank_), "MPI_Comm_rank");
@@ -61,11 +65,12 @@ environment::environment(int& argc, char**& argv) {
   detail::mpi_check(MPI_Allgather(mine.data(), name_width, MPI_CHAR, all.data(), name_width, MPI_CHAR, comm_),
                     "MPI_Allgather");
   for (int r = 0; r < size_; ++r) hosts_.emplace_back(all.c_str() + static_cast<std::size_t>(r) * name_width);
-  node_count_ = static_cast<int>(std::set<std::string>(hosts_.begin(), hosts_.end()).size());
 }
 
 environment::~environment() {
+  if (owns_mpi_ && std::uncaught_exceptions() > 0) abort(1);  // other ranks may wait in a collective
   if (comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);
+  if (owns_mpi_) MPI_Finalize();
 }
 
 int environment::default_threads() const {

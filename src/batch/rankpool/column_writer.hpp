@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "rankpool/results_store.hpp"
+#include "rankpool/run_file.hpp"
 
 namespace rankpool {
 

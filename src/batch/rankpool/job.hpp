@@ -14,7 +14,7 @@
 #include "rankpool/app.hpp"
 #include "rankpool/chunking.hpp"
 #include "rankpool/params.hpp"
-#include "rankpool/pool.hpp"
+#include "rankpool/error_policy.hpp"
 
 namespace rankpool {
 

@@ -7,7 +7,8 @@
 
 #include "rankpool/detail/run_layout.hpp"
 #include "rankpool/error.hpp"
-#include "rankpool/run.hpp"
+#include "rankpool/hdf5_error.hpp"
+#include "rankpool/exit_code.hpp"
 
 namespace rankpool {
 namespace {

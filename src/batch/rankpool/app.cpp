@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "rankpool/error.hpp"
-#include "rankpool/results_store.hpp"
+#include "rankpool/run_file.hpp"
 
 namespace rankpool {
 namespace {

@@ -1,5 +1,5 @@
 // run_file: the HDF5 output file. Plain process, no MPI: rank 0 writes it alone.
-#include "rankpool/results_store.hpp"
+#include "rankpool/run_file.hpp"
 
 #include <gtest/gtest.h>
 
