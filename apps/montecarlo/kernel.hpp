@@ -1,7 +1,7 @@
 #pragma once
 /// Monte Carlo volume of the unit d-ball (d = 2 gives pi) from hit counts.
 ///
-/// Random numbers are counter-based (Philox4x32-10, Salmon et al., SC'11): sample s of
+/// Random numbers are counter-based (rankpool/random.hpp's Philox4x32-10): sample s of
 /// task t under seed k is a pure function of (k, t, s), so which rank, thread or chunk
 /// draws it changes nothing, and integer hit counts add up to the same total bit for bit.
 #include <algorithm>
@@ -11,31 +11,12 @@
 #include <cstring>
 #include <numbers>
 
+#include "rankpool/random.hpp"
+
 namespace montecarlo {
 
-/// Philox4x32 with 10 rounds: four 32-bit words of output per (counter, key).
-inline std::array<std::uint32_t, 4> philox4x32(std::array<std::uint32_t, 4> ctr, std::array<std::uint32_t, 2> key) {
-  for (int round = 0; round < 10; ++round) {
-    if (round > 0) {
-      key[0] += 0x9E3779B9u;
-      key[1] += 0xBB67AE85u;
-    }
-    const std::uint64_t p0 = std::uint64_t{0xD2511F53u} * ctr[0];
-    const std::uint64_t p1 = std::uint64_t{0xCD9E8D57u} * ctr[2];
-    ctr = {static_cast<std::uint32_t>(p1 >> 32) ^ ctr[1] ^ key[0], static_cast<std::uint32_t>(p1),
-           static_cast<std::uint32_t>(p0 >> 32) ^ ctr[3] ^ key[1], static_cast<std::uint32_t>(p0)};
-  }
-  return ctr;
-}
-
-/// Uniform in [0, 1) from 52 random bits, built by bit pattern so the loop stays
-/// vectorisable without a 64-bit integer to double conversion.
-inline double unit(std::uint32_t hi, std::uint32_t lo) {
-  const std::uint64_t bits = 0x3FF0000000000000ull | (((std::uint64_t{hi} << 32) | lo) >> 12);
-  double one_to_two;
-  std::memcpy(&one_to_two, &bits, sizeof one_to_two);
-  return one_to_two - 1.0;
-}
+using rankpool::philox4x32;
+using rankpool::unit_double;
 
 /// Volume of the unit ball in `dimension` dimensions: pi^(d/2) / Gamma(d/2 + 1).
 inline double ball_volume(int dimension) {
@@ -66,8 +47,8 @@ inline std::uint64_t count_hits(std::uint64_t seed, std::uint32_t task, int dime
         const auto w = philox4x32({static_cast<std::uint32_t>(s), static_cast<std::uint32_t>(s >> 32), task,
                                    static_cast<std::uint32_t>(block)},
                                   key);
-        const double u = unit(w[0], w[1]);
-        const double v = unit(w[2], w[3]);
+        const double u = unit_double(w[0], w[1]);
+        const double v = unit_double(w[2], w[3]);
         r2[i] += u * u + (pair ? v * v : 0.0);
       }
     }

@@ -101,8 +101,8 @@ TEST_F(NbodyCli, ImpossibleParametersAreRejected) {
   expect_rejected("app = \"nbody\"\n[params]\nbodies = 1\n", "params.bodies: 1 is below the minimum 2", 2);
   expect_rejected("app = \"nbody\"\n[params]\ndt = 0.0\n", "params.dt: must be positive");
   expect_rejected("app = \"nbody\"\n[params]\nsoftening = -1\n", "params.softening: -1 is below the minimum 0");
-  expect_rejected("app = \"nbody\"\n[params]\nsystems = 4\n[sweep]\nbodies = [8, 16]\n",
-                  "params.systems: a swept job runs one system per combination");
+  expect_rejected("app = \"nbody\"\n[params]\ntasks = 4\n[sweep]\nbodies = [8, 16]\n",
+                  "rejected.toml:3:9: params.tasks: sets the task count of a job without [sweep]");
 }
 
 }  // namespace

@@ -73,7 +73,7 @@ TEST_F(SumToNCli, ImpossibleParametersAreRejected) {
   expect_rejected("app = \"sum_to_n\"\n[params]\nn_min = 100\nn_max = 10\n", "params.n_max: must be at least n_min", 2);
   expect_rejected("app = \"sum_to_n\"\n[params]\ntasks = 0\n", "params.tasks: 0 is below the minimum 1");
   expect_rejected("app = \"sum_to_n\"\n[params]\nn = -5\n", "params.n: -5 is below the minimum 0");
-  expect_rejected("app = \"sum_to_n\"\n[sweep]\ntasks = [1, 2]\n", "rejected.toml:3:9: sweep.tasks: only n can be swept");
+  expect_rejected("app = \"sum_to_n\"\n[sweep]\ntasks = [1, 2]\n", "rejected.toml:3:9: sweep.tasks: cannot be swept");
 }
 
 }  // namespace

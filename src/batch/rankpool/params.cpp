@@ -1,7 +1,7 @@
 #include "rankpool/params.hpp"
 
 #include <cmath>
-#include <sstream>
+#include <charconv>
 
 #include "rankpool/detail/toml.hpp"
 #include "rankpool/error.hpp"
@@ -37,10 +37,10 @@ std::string format_value(const param_value& value) {
   switch (value.index()) {
     case 0: return std::to_string(std::get<std::int64_t>(value));
     case 1: {
-      std::ostringstream out;
-      out.precision(17);
-      out << std::get<double>(value);
-      return out.str();
+      // The shortest text that reads back as exactly this double.
+      char text[32];
+      const auto end = std::to_chars(text, text + sizeof text, std::get<double>(value)).ptr;
+      return std::string(text, end);
     }
     case 2: return detail::toml::quote(std::get<std::string>(value));
     default: return std::get<bool>(value) ? "true" : "false";
@@ -87,7 +87,7 @@ std::size_t sweep_table::value_index(std::size_t axis, std::uint64_t index) cons
 params params::combination(std::uint64_t index) const {
   if (!sweep_) return *this;
   if (index >= sweep_->size()) throw error("sweep combination " + std::to_string(index) + " out of range");
-  params one(values_, origins_);
+  params one(values_, origins_, nullptr, given_);
   for (std::size_t a = 0; a < sweep_->axes.size(); ++a) {
     const sweep_axis& axis = sweep_->axes[a];
     const std::size_t k = sweep_->value_index(a, index);
