@@ -34,6 +34,50 @@ bool register_app(app_info info) {
 
 const std::vector<app_info>& registered_apps() { return registry(); }
 
+std::string closest_word(const std::string& word, const std::vector<std::string>& candidates) {
+  // Levenshtein distance, one row at a time.
+  auto distance = [](const std::string& a, const std::string& b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+      std::size_t diagonal = row[0];
+      row[0] = i;
+      for (std::size_t j = 1; j <= b.size(); ++j) {
+        const std::size_t above = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        diagonal = above;
+      }
+    }
+    return row[b.size()];
+  };
+  std::string best;
+  std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;  // nearer than this is a typo
+  for (const auto& candidate : candidates) {
+    const std::size_t d = distance(word, candidate);
+    if (d < best_distance) {
+      best = candidate;
+      best_distance = d;
+    }
+  }
+  return best;
+}
+
+std::string unknown_app_reason(const std::string& name) {
+  const auto& apps = registered_apps();
+  if (apps.empty())
+    return "this program has no apps registered (an app is registered by rankpool::sweep_app(...).kernel(...) "
+           "or RANKPOOL_REGISTER_APP in a source file linked into the program)";
+  std::vector<std::string> names;
+  std::string listed;
+  for (const auto& a : apps) {
+    names.push_back(a.name);
+    listed += (listed.empty() ? "" : ", ") + a.name;
+  }
+  std::string reason = "this program's apps are " + listed;
+  if (const std::string near = closest_word(name, names); !near.empty()) reason += "; did you mean " + near + "?";
+  return reason;
+}
+
 const app_info* find_app(const std::string& name) {
   for (const auto& a : registry())
     if (a.name == name) return &a;

@@ -59,6 +59,11 @@ bool register_app(app_info info);
 const std::vector<app_info>& registered_apps();
 /// The app called `name`, or nullptr.
 const app_info* find_app(const std::string& name);
+/// Why `name` names no app here, for a message: the apps this program has and the
+/// closest name, or that it has none registered at all.
+std::string unknown_app_reason(const std::string& name);
+/// The candidate nearest to `word` by edit distance, if it is near enough to be a typo; else "".
+std::string closest_word(const std::string& word, const std::vector<std::string>& candidates);
 
 }  // namespace rankpool
 

@@ -262,7 +262,8 @@ job_spec parse_job(const std::string& file, const std::string& text, const job_o
   if (!app_member) fail(file + ": app", "missing (name one of the apps `rankpool apps` lists)");
   const std::string app_name = string_at(file, "app", app_member->value);
   job.app = find_app(app_name);
-  if (!job.app) fail(file, app_member->value.where(), "app", "unknown app " + toml::quote(app_name) + " (see `rankpool apps`)");
+  if (!job.app)
+    fail(file, app_member->value.where(), "app", "unknown app " + toml::quote(app_name) + ": " + unknown_app_reason(app_name));
 
   auto table_of = [&](const std::string& name) -> const toml::value* {
     const toml::member* m = root.find(name);

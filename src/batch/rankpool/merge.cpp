@@ -121,6 +121,8 @@ merge_summary write_merged(const std::string& path, const job_spec& job, app& in
     for (const task_span& span : spans_where(part.status, finished)) {
       merged.copy_rows(f, "/tasks/status", span.first, span.end - span.first);
       merged.copy_rows(f, "/tasks/attempts", span.first, span.end - span.first);
+      for (const char* column : {"/timing/rank", "/timing/seconds"})
+        if (f.exists(column)) merged.copy_rows(f, column, span.first, span.end - span.first);
       std::copy(part.status.begin() + span.first, part.status.begin() + span.end, status.begin() + span.first);
     }
     const auto done = spans_where(part.status, [](std::uint8_t s) { return s == status_done; });

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <ctime>
 #include <filesystem>
+#include <limits>
 #include <span>
 #include <nlohmann/json.hpp>
 
@@ -126,7 +127,23 @@ job_context::job_context(pool& p, run_file& file, const job_spec& job, progress_
       last_flush_(std::chrono::steady_clock::now()),
       tasks_(tasks),
       status_(file, "/tasks/status"),
-      attempts_(file, "/tasks/attempts") {}
+      attempts_(file, "/tasks/attempts"),
+      task_rank_(file, "/timing/rank"),
+      task_seconds_(file, "/timing/seconds"),
+      record_path_(status_record_path(job.output)) {
+  const environment& env = p.env();
+  record_.app = job.app->name;
+  record_.output = job.output;
+  record_.tasks = tasks.end - tasks.first;
+  record_.start_time_utc = detail::utc_now();
+  record_.started_unix = detail::unix_now();
+  record_.updated_unix = record_.started_unix;
+  record_.flush_interval_seconds = std::chrono::duration<double>(options.flush_interval).count();
+  record_.pid = static_cast<std::int64_t>(getpid());
+  record_.host = env.host();
+  for (int r = 0; r < env.size(); ++r) record_.ranks.push_back({r, env.hosts()[static_cast<std::size_t>(r)]});
+  write_record();
+}
 
 void job_context::record_success(std::uint64_t index) {
   status_.set(index, status_done);
@@ -158,6 +175,20 @@ void job_context::on_chunk(const chunk_record& r) {
   trace_.start.push_back(r.start);
   trace_.end.push_back(r.end);
   trace_.busy.push_back(r.busy);
+  // Per task: the rank that ran it and its chunk's mean item time (exact for one-item chunks).
+  const double seconds_per_item = r.count > 0 ? r.busy / r.count : 0;
+  for (std::uint64_t position = r.first; position < r.first + r.count; ++position) {
+    const std::uint64_t index = task_index(position);
+    task_rank_.set(index, static_cast<std::int32_t>(r.rank));
+    task_seconds_.set(index, seconds_per_item);
+  }
+  if (r.rank < record_.ranks.size()) {
+    rank_activity& activity = record_.ranks[r.rank];
+    ++activity.chunks;
+    activity.tasks += r.count;
+    activity.busy_seconds += r.busy;
+    activity.last_result_seconds = std::max(activity.last_result_seconds, r.end);
+  }
   progress_.update(done_, failed_);
   on_idle();
 }
@@ -170,6 +201,7 @@ void job_context::on_idle() {
     // gone): keep what is durable and end every rank.
     flush();
     file_.close();
+    close_record("interrupted");
     std::fprintf(stderr, "rankpool: chunks still running after the %.0f s grace period; stopping now (resumable)\n",
                  std::chrono::duration<double>(grace_).count());
     std::fflush(stderr);
@@ -182,6 +214,7 @@ void job_context::begin_interrupt(int signal_number) {
   interrupt_deadline_ = std::chrono::steady_clock::now() + grace_;
   pool_.cancel_all();
   file_.set_attribute("/", "status", std::string("interrupted"));
+  record_.state = "interrupted";
   flush();
   std::fprintf(stderr, "rankpool: received signal %d: no new chunks, waiting up to %.0f s for those in flight\n",
                signal_number, std::chrono::duration<double>(grace_).count());
@@ -194,6 +227,8 @@ void job_context::flush() {
   file_.flush();
   status_.flush();
   attempts_.flush();
+  task_rank_.flush();
+  task_seconds_.flush();
   append_column(file_, "/tasks/failed_index", failed_index_);
   append_column(file_, "/tasks/failed_attempts", failed_attempts_);
   if (!failed_message_.empty()) file_.append_strings("/tasks/failed_message", failed_message_);
@@ -209,6 +244,29 @@ void job_context::flush() {
   file_.flush();
   last_flush_ = std::chrono::steady_clock::now();
   results_since_flush_ = 0;
+  write_record();
+}
+
+void job_context::write_record() {
+  if (record_failed_) return;
+  record_.updated_unix = detail::unix_now();
+  record_.done = earlier_done_ + (done_ - failed_);
+  record_.failed = earlier_failed_ + failed_;
+  // Enough recent points for a rate over the last half minute at the default flush interval.
+  constexpr std::size_t kept_points = 32;
+  record_.history.emplace_back(record_.updated_unix - record_.started_unix, record_.done);
+  if (record_.history.size() > kept_points) record_.history.erase(record_.history.begin());
+  try {
+    record_.write_atomically(record_path_);
+  } catch (const error& e) {
+    record_failed_ = true;  // the run goes on: the record only serves `rankpool status`
+    std::fprintf(stderr, "rankpool: %s (rankpool status will not see this run)\n", e.what());
+  }
+}
+
+void job_context::close_record(const std::string& state) {
+  record_.state = state;
+  write_record();
 }
 
 namespace detail {
@@ -220,6 +278,10 @@ std::string utc_now() {
   char text[32];
   std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
   return text;
+}
+
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 std::string output_problem(const std::string& path, bool force) {
@@ -253,6 +315,12 @@ void create_run_file_layout(run_file& file, const job_spec& job, app& instance, 
     file.create_column<std::uint32_t>(column);
   for (const char* column : {"/chunks/start", "/chunks/end", "/chunks/busy"}) file.create_column<double>(column);
   file.set_attribute("/chunks", "time_unit", std::string("seconds since the pool started"));
+  file.create_dataset<std::int32_t>("/timing/rank", {tasks}, -1);
+  file.set_attribute("/timing/rank", "meaning", std::string("the rank that ran the task's last attempt; -1: not run"));
+  file.create_dataset<double>("/timing/seconds", {tasks}, std::numeric_limits<double>::quiet_NaN());
+  file.set_attribute("/timing/seconds", "meaning",
+                     std::string("the mean item time of the chunk that ran the task (busy thread-seconds / items; "
+                                 "exact for a one-item chunk); NaN: not run"));
   write_sweep_table(file, job.params);
   instance.create_results(file);
 }
@@ -331,6 +399,7 @@ run_summary run_job(environment& env, const job_spec& job, const run_options& op
 
   std::optional<run_file> file;
   std::vector<std::uint64_t> selected;
+  std::uint64_t failed_before = 0;
   if (env.is_root() && continuing) {
     std::string problem = std::filesystem::exists(job.output)
                               ? open_for_resume(job, tasks, options.shard, file)
@@ -339,6 +408,7 @@ run_summary run_job(environment& env, const job_spec& job, const run_options& op
     const auto status = file->read_all<std::uint8_t>("/tasks/status");
     for (std::uint64_t i = mine.first; i < mine.end; ++i) {
       if (status[i] == status_done) ++summary.already_done;
+      if (status[i] == status_failed && !options.retry_failed) ++failed_before;
       if ((options.resume && status[i] == status_pending) || (options.retry_failed && status[i] == status_failed))
         selected.push_back(i);
     }
@@ -371,7 +441,10 @@ run_summary run_job(environment& env, const job_spec& job, const run_options& op
     file->flush();
     progress.emplace(progress_reporter::parse_mode(options.progress), continuing ? selected.size() : summary.tasks);
     ctx.emplace(workers, *file, job, *progress, options, mine);
-    if (continuing) ctx->select(std::move(selected));
+    if (continuing) {
+      ctx->select(std::move(selected));
+      ctx->count_earlier(summary.already_done, failed_before);
+    }
     workers.on_chunk_done([&ctx](const chunk_record& r) { ctx->on_chunk(r); });
     workers.on_idle([&ctx] { ctx->on_idle(); }, std::chrono::milliseconds(100));
   }
@@ -416,6 +489,7 @@ run_summary run_job(environment& env, const job_spec& job, const run_options& op
     const char* verdict = summary.interrupted ? "interrupted" : all_done ? "complete" : "failed";
     file->set_attribute("/", "status", std::string(verdict));
     file->close();
+    ctx->close_record(verdict);
     if (!summary.interrupted && !all_done && summary.failed == 0 && summary.cancelled == 0)
       summary.failed = static_cast<std::uint64_t>(std::count(status.begin(), status.end(), status_failed));
   }

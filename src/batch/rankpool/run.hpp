@@ -12,6 +12,7 @@
 #include "rankpool/pool.hpp"
 #include "rankpool/progress.hpp"
 #include "rankpool/run_file.hpp"
+#include "rankpool/run_status.hpp"
 #include "rankpool/task_status.hpp"
 
 namespace rankpool {
@@ -109,6 +110,13 @@ class job_context {
 
   /// Restricts run_tasks to these task indices (resume, retry of failed tasks).
   void select(std::vector<std::uint64_t> indices) { selected_ = std::move(indices); }
+  /// Tasks of this run's span that earlier runs finished (resume): the status record counts them.
+  void count_earlier(std::uint64_t done, std::uint64_t failed) {
+    earlier_done_ = done;
+    earlier_failed_ = failed;
+  }
+  /// Writes the status record with its final state (complete, failed, interrupted).
+  void close_record(const std::string& state);
 
   /// Folds the results of this run's tasks with `op` (partial folds on the executors).
   /// No per-task results are kept, so a resume runs every task again.
@@ -136,6 +144,7 @@ class job_context {
   }
   void record_success(std::uint64_t index);
   void record_failure(const task_failure& f);
+  void write_record();
 
   pool& pool_;
   run_file& file_;
@@ -155,6 +164,13 @@ class job_context {
   std::vector<std::unique_ptr<column_flusher>> result_columns_;
   column_writer<std::uint8_t> status_;
   column_writer<std::uint8_t> attempts_;
+  column_writer<std::int32_t> task_rank_;     ///< /timing/rank
+  column_writer<double> task_seconds_;        ///< /timing/seconds
+  run_status record_;
+  std::string record_path_;
+  std::uint64_t earlier_done_ = 0;
+  std::uint64_t earlier_failed_ = 0;
+  bool record_failed_ = false;  ///< a status record that cannot be written is reported once, then skipped
   std::vector<std::uint64_t> failed_index_;
   std::vector<std::uint32_t> failed_attempts_;
   std::vector<std::string> failed_message_;

@@ -355,6 +355,22 @@ void run_file::append_strings(const std::string& path, const std::vector<std::st
   detail::h5::write_1d(file_id(), path, detail::h5::string_type(), 0, text.data(), text.size(), true, where(path));
 }
 
+run_file::element_kind run_file::kind_of(const std::string& path) {
+  const std::string at = where(path);
+  handle dataset = open_dataset(file_id(), path, at);
+  handle type = own(H5Dget_type(dataset), "H5Dget_type", at);
+  switch (H5Tget_class(type)) {
+    case H5T_INTEGER:
+      return H5Tget_sign(type) == H5T_SGN_NONE ? element_kind::unsigned_integer : element_kind::signed_integer;
+    case H5T_FLOAT:
+      return element_kind::real;
+    case H5T_STRING:
+      return element_kind::string;
+    default:
+      return element_kind::other;
+  }
+}
+
 std::vector<std::string> run_file::read_strings(const std::string& path) {
   const std::string at = where(path);
   handle dataset = open_dataset(file_id(), path, at);

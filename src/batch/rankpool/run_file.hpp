@@ -82,6 +82,9 @@ class run_file {
   template <class T>
   std::vector<T> read_all(const std::string& path);
   std::vector<std::uint64_t> dims(const std::string& path);
+  /// What a dataset's elements are, for readers that take any dataset (rankpool table).
+  enum class element_kind { signed_integer, unsigned_integer, real, string, other };
+  element_kind kind_of(const std::string& path);
   /// Copies rows [first_row, first_row + rows) of the dataset at `path` in `source`
   /// into the same rows of this file's dataset at `path`, in the source's element type
   /// (variable-length strings included). Both datasets must hold those rows.

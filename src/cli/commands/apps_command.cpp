@@ -10,6 +10,10 @@ namespace {
 
 int print_apps() {
   if (launcher_rank() != 0) return exit_ok;
+  if (registered_apps().empty()) {
+    std::cerr << "rankpool: apps: " << unknown_app_reason("") << "\n";
+    return exit_failure;
+  }
   for (const auto& a : registered_apps()) {
     std::cout << a.name << ": " << a.summary << "\n";
     for (const auto& p : a.params) {

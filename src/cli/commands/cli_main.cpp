@@ -4,7 +4,10 @@
 #include <string>
 #include <vector>
 
+#include <algorithm>
+
 #include "command.hpp"
+#include "rankpool/app.hpp"
 #include "rankpool/cli.hpp"
 #include "rankpool/environment.hpp"
 #include "rankpool/exit_code.hpp"
@@ -52,8 +55,21 @@ int cli_main(int argc, char** argv) {
   parser.require_subcommand(1);
   parser.get_formatter()->column_width(34);
   const std::vector<cli::command> commands = {cli::add_run_command(parser), cli::add_apps_command(parser),
+                                              cli::add_status_command(parser), cli::add_table_command(parser),
                                               cli::add_report_command(parser), cli::add_merge_command(parser),
                                               cli::add_slurm_command(parser)};
+  // CLI11 would take an unknown word for a stray argument ("A subcommand is required").
+  if (argc > 1 && argv[1][0] != '-') {
+    std::vector<std::string> names;
+    for (const auto& c : commands) names.push_back(c.parser->get_name());
+    if (std::find(names.begin(), names.end(), argv[1]) == names.end()) {
+      std::string listed;
+      for (const auto& name : names) listed += (listed.empty() ? "" : ", ") + name;
+      std::string message = std::string("unknown subcommand '") + argv[1] + "' (subcommands: " + listed + ")";
+      if (const std::string near = closest_word(argv[1], names); !near.empty()) message += "; did you mean " + near + "?";
+      return cli::usage_failure(argc, argv, message);
+    }
+  }
   try {
     parser.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

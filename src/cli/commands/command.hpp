@@ -18,6 +18,8 @@ command add_apps_command(CLI::App& cli);
 command add_merge_command(CLI::App& cli);
 command add_slurm_command(CLI::App& cli);
 command add_report_command(CLI::App& cli);
+command add_status_command(CLI::App& cli);
+command add_table_command(CLI::App& cli);
 
 /// The launcher's rank before MPI starts (0 without a launcher), so only one
 /// process prints what every process would.

@@ -12,6 +12,8 @@ namespace rankpool::detail {
 
 /// Now, as YYYY-MM-DDTHH:MM:SSZ.
 std::string utc_now();
+/// Now, as seconds since the Unix epoch.
+double unix_now();
 
 /// Why a new output file cannot be written at `path`, or "" when it can (`force`:
 /// an existing file may be replaced).
