@@ -10,6 +10,7 @@
 #include "rankpool/app.hpp"
 #include "rankpool/cli.hpp"
 #include "rankpool/environment.hpp"
+#include "rankpool/error.hpp"
 #include "rankpool/exit_code.hpp"
 #include "rankpool/version.hpp"
 
@@ -45,6 +46,18 @@ int usage_failure(int argc, char** argv, const std::string& message) {
   }
   MPI_Barrier(env.comm());
   return exit_usage;
+}
+
+int run_reporting_errors(const char* command, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const usage_error& e) {
+    std::fprintf(stderr, "rankpool: %s: %s\n", command, e.what());
+    return exit_usage;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rankpool: %s: %s\n", command, e.what());
+    return exit_failure;
+  }
 }
 
 }  // namespace cli

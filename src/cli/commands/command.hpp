@@ -29,4 +29,8 @@ bool under_launcher();
 /// Reports a bad command line once and returns exit_usage; see the definition.
 int usage_failure(int argc, char** argv, const std::string& message);
 
+/// Runs a one-process command's `body`: a usage_error is "rankpool: COMMAND: ..." and
+/// exit 2, anything else the same line and exit 1.
+int run_reporting_errors(const char* command, const std::function<int()>& body);
+
 }  // namespace rankpool::cli

@@ -23,7 +23,7 @@ struct merge_args {
 /// One process (rank 0 alone under a launcher), no MPI.
 int merge_parts(const merge_args& args) {
   if (launcher_rank() != 0) return exit_ok;
-  try {
+  return run_reporting_errors("merge", [&] {
     const merge_summary s = merge_runs(args.output, args.parts, args.force);
     if (args.json) {
       std::cout << s.to_json() << std::endl;
@@ -37,13 +37,7 @@ int merge_parts(const merge_args& args) {
       std::fprintf(stderr, "rankpool: merge: %llu tasks have no result in any part; `rankpool run JOB.toml --out %s "
                            "--resume` runs them\n", static_cast<unsigned long long>(s.pending), s.output.c_str());
     return s.exit_status();
-  } catch (const usage_error& e) {
-    std::fprintf(stderr, "rankpool: merge: %s\n", e.what());
-    return exit_usage;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "rankpool: merge: %s\n", e.what());
-    return exit_failure;
-  }
+  });
 }
 
 }  // namespace

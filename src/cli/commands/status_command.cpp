@@ -140,7 +140,7 @@ void print_status(const run_status& s, double now) {
 
 int show_status(const status_args& args) {
   if (launcher_rank() != 0) return exit_ok;
-  try {
+  return run_reporting_errors("status", [&] {
     const bool clear = args.watch > 0 && isatty(STDOUT_FILENO);
     while (true) {
       const run_status s = read_status(args.file);
@@ -151,17 +151,11 @@ int show_status(const status_args& args) {
         print_status(s, unix_now());
       }
       std::fflush(stdout);
-      if (args.watch <= 0 || s.state != "running") return exit_ok;
+      if (args.watch <= 0 || s.state != "running") return static_cast<int>(exit_ok);
       std::this_thread::sleep_for(std::chrono::duration<double>(args.watch));
       if (!clear) std::printf("\n");
     }
-  } catch (const usage_error& e) {
-    std::fprintf(stderr, "rankpool: status: %s\n", e.what());
-    return exit_usage;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "rankpool: status: %s\n", e.what());
-    return exit_failure;
-  }
+  });
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ struct table_args {
 
 int print_table(const table_args& args) {
   if (launcher_rank() != 0) return exit_ok;
-  try {
+  return run_reporting_errors("table", [&] {
     if (!std::filesystem::exists(args.file)) throw usage_error(args.file + ": no such file");
     std::optional<run_file> file;
     try {
@@ -35,14 +35,8 @@ int print_table(const table_args& args) {
     const auto rows = args.failed ? run_table::rows::failed : args.pending ? run_table::rows::pending : run_table::rows::all;
     const run_table table = run_table::read(*file, rows);
     std::cout << (args.csv ? table.to_csv() : args.json ? table.to_json() : table.to_text());
-    return exit_ok;
-  } catch (const usage_error& e) {
-    std::fprintf(stderr, "rankpool: table: %s\n", e.what());
-    return exit_usage;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "rankpool: table: %s\n", e.what());
-    return exit_failure;
-  }
+    return static_cast<int>(exit_ok);
+  });
 }
 
 }  // namespace
