@@ -439,7 +439,11 @@ run_summary run_job(environment& env, const job_spec& job, const run_options& op
     for (const auto& [name, value] : slurm_attributes()) file->set_attribute("/", name, value);
     file->set_attribute("/", "status", std::string("running"));
     file->flush();
-    progress.emplace(progress_reporter::parse_mode(options.progress), continuing ? selected.size() : summary.tasks);
+    const auto progress_mode = progress_reporter::parse_mode(options.progress);
+    if (progress_mode != progress_reporter::mode::none)
+      std::fprintf(stderr, "rankpool: writing %s; `rankpool status %s` shows how the run is doing\n",
+                   job.output.c_str(), job.output.c_str());
+    progress.emplace(progress_mode, continuing ? selected.size() : summary.tasks);
     ctx.emplace(workers, *file, job, *progress, options, mine);
     if (continuing) {
       ctx->select(std::move(selected));
