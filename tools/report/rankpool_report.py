@@ -6,13 +6,19 @@
 Writes DIR/index.html and the PNGs it shows (all in DIR, referenced by relative
 name, so the folder can be moved or archived as a whole):
 
-* per run: a timeline of the chunks on each rank (bars from start to end,
+* per run, the science: each per-task result (every /results dataset with one
+  value per task) against the swept parameter -- a line per value of a second
+  swept parameter, or a heat map when two parameters are swept over many values;
+  against the task index when nothing is swept;
+* per run, the run: a timeline of the chunks on each rank (bars from start to end,
   coloured by status), the cores busy over time against the cores of the run,
   a histogram of task durations (busy thread-seconds / items of each chunk,
   weighted by items) and a histogram of chunk sizes;
-* for two runs or more: strong-scaling speed-up and efficiency against the
-  ideal line (x = ranks x threads_per_rank, y = speed-up over the smallest
-  configuration, from the 'seconds' root attribute);
+* for runs of the same job (same app, parameters and sweep: the job_identity
+  attribute) on different ranks x threads: strong-scaling speed-up and efficiency
+  against the ideal line (x = ranks x threads_per_rank, y = speed-up over the
+  smallest configuration, from the 'seconds' root attribute); runs of different
+  jobs are never compared;
 * a summary table (app, tasks, failed, ranks, threads, seconds, efficiency).
 
 Exit codes: 0 written; 2 bad usage, a missing, non-HDF5 or non-rankpool input,
@@ -117,8 +123,12 @@ class Run:
                 c[column] = np.zeros(n) if c[column] is None else np.asarray(c[column][:n])
             self.chunks = c
             self.task_status = None
+            status = None
             if "tasks" in f and "status" in f["tasks"]:
-                self.task_status = np.bincount(f["tasks"]["status"][()].astype(np.int64), minlength=3)
+                status = f["tasks"]["status"][()].astype(np.int64)
+                self.task_status = np.bincount(status, minlength=3)
+            self.identity = str(_attr(a, "job_identity", ""))
+            self.sweep, self.results = _read_results(f, status)
         self.cores = self.ranks * self.threads
         self.chunk_policy = "?"
         self.params = {}
@@ -142,9 +152,34 @@ class Run:
 
     @property
     def job_key(self):
-        """What must match for runs to be one strong-scaling series."""
-        params = {k: v for k, v in self.params.items()}
-        return (self.app, self.tasks, repr(sorted(params.items())))
+        """What must match for runs to be one strong-scaling series: the same job."""
+        if self.identity:
+            return self.identity
+        return (self.app, self.tasks, repr(sorted(self.params.items())))
+
+
+def _read_results(f, status):
+    """The swept parameters ({name: values per task}, in axis order) and the per-task
+    results ({name: (values, meaning)}), tasks without a result masked out as NaN."""
+    tasks = len(status) if status is not None else 0
+    sweep = {}
+    if "sweep" in f:
+        for name in _attr(f["sweep"].attrs, "parameters", []) or []:
+            if name in f["sweep"]:
+                values = f["sweep"][name][()]
+                if values.dtype.kind in "SO":
+                    values = np.array([v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in values])
+                sweep[name] = values
+    results = {}
+    if "results" in f and tasks:
+        done = status == 1
+        for name, data in sorted(f["results"].items()):
+            if not isinstance(data, h5py.Dataset) or data.shape != (tasks,) or data.dtype.kind not in "iuf":
+                continue
+            values = data[()].astype(np.float64)
+            values[~done] = np.nan
+            results[name] = (values, str(_attr(data.attrs, "meaning", "")))
+    return sweep, results
 
 
 def _h5py_has_locking():
@@ -354,6 +389,75 @@ def plot_chunk_sizes(run, out_dir):
     return _save(fig, out_dir, f"run{run.index + 1}_chunk_sizes.png")
 
 
+def _is_numeric(values):
+    return values.dtype.kind in "iuf"
+
+
+def _log_axis(values):
+    """Whether numeric values spread over two decades or more (and are all positive)."""
+    v = values[np.isfinite(values)] if _is_numeric(values) else np.empty(0)
+    return len(v) > 0 and v.min() > 0 and v.max() / v.min() >= 100
+
+
+def plot_results(run, out_dir):
+    """One PNG per result against the swept parameters; [(name, file, caption)]."""
+    plots = []
+    axes = list(run.sweep.items())
+    for number, (name, (values, meaning)) in enumerate(list(run.results.items())[:12]):
+        shown = np.isfinite(values)
+        fig, ax = plt.subplots(figsize=(8, 4.5))
+        caption = ""
+        heat = False
+        if not axes:
+            ax.plot(np.arange(len(values))[shown], values[shown], "o", color=OK_COLOUR, markersize=4)
+            ax.set_xlabel("task")
+            caption = f"{name} of each task"
+        else:
+            # x: the numeric swept parameter with the most distinct values; the others make the lines.
+            numeric = [a for a in axes if _is_numeric(a[1])]
+            x_name, x_values = max(numeric or axes, key=lambda a: len(np.unique(a[1])))
+            others = [a for a in axes if a[0] != x_name]
+            groups = {}
+            for t in range(len(values)):
+                key = tuple(str(v[t]) if not _is_numeric(v) else f"{v[t]:.6g}" for _, v in others)
+                groups.setdefault(key, []).append(t)
+            heat = (len(others) == 1 and _is_numeric(x_values) and _is_numeric(others[0][1])
+                    and len(groups) > 8 and len(np.unique(x_values)) > 8)
+            if heat:
+                xs, ys = np.unique(x_values), np.unique(others[0][1])
+                grid = np.full((len(ys), len(xs)), np.nan)
+                for t in range(len(values)):
+                    grid[np.searchsorted(ys, others[0][1][t]), np.searchsorted(xs, x_values[t])] = values[t]
+                mesh = ax.pcolormesh(xs, ys, np.ma.masked_invalid(grid), shading="nearest", cmap="viridis")
+                fig.colorbar(mesh, ax=ax, label=name)
+                ax.set_ylabel(others[0][0])
+                if _log_axis(ys):
+                    ax.set_yscale("log")
+                caption = f"{name} over {x_name} and {others[0][0]} (heat map)"
+            else:
+                colours = plt.cm.viridis(np.linspace(0, 0.9, max(1, len(groups))))
+                for colour, (key, members) in zip(colours, sorted(groups.items())):
+                    members = [t for t in members if shown[t]]
+                    order = sorted(members, key=lambda t: x_values[t])
+                    label = ", ".join(f"{o[0]} = {k}" for o, k in zip(others, key)) or None
+                    ax.plot([x_values[t] for t in order], [values[t] for t in order], "o-", color=colour,
+                            markersize=4, label=label if len(groups) <= 12 else None)
+                if others and len(groups) <= 12:
+                    ax.legend(fontsize="small")
+                caption = f"{name} against {x_name}" + (f", a line per {', '.join(o[0] for o in others)}" if others else "")
+            ax.set_xlabel(x_name)
+            if _log_axis(x_values):
+                ax.set_xscale("log")
+        if not (axes and heat):
+            ax.set_ylabel(name)
+            if _log_axis(values):
+                ax.set_yscale("log")
+        ax.set_title(meaning or name, fontsize=10)
+        ax.grid(alpha=0.3)
+        plots.append((name, _save(fig, out_dir, f"run{run.index + 1}_result{number}.png"), caption))
+    return plots
+
+
 def scaling_table(runs):
     """(run, speed-up, efficiency) per run, against the fastest of the runs on the fewest cores."""
     usable = [r for r in runs if r.seconds > 0 and r.cores > 0]
@@ -366,6 +470,16 @@ def scaling_table(runs):
         speedup = base.seconds / r.seconds
         rows.append((r, speedup, speedup / (r.cores / base.cores)))
     return base, rows
+
+
+def scaling_series(runs):
+    """The runs of the most common job among `runs`, if they differ in ranks x threads:
+    a strong-scaling study compares the same job on different resources, nothing else."""
+    by_job = {}
+    for r in runs:
+        by_job.setdefault(r.job_key, []).append(r)
+    series = max(by_job.values(), key=len)
+    return series if len(series) >= 2 and len({(r.ranks, r.threads) for r in series}) >= 2 else []
 
 
 def plot_scaling(runs, out_dir):
@@ -434,12 +548,16 @@ def write_html(runs, images, scaling_png, out_dir):
     parts.append("</table>")
     parts.append("<p>efficiency = busy_seconds / (ranks &times; threads &times; seconds): the share of the "
                  "run's cores that ran tasks over the makespan.</p>")
+    if len(runs) >= 2 and not scaling_png:
+        parts.append("<p>No strong-scaling section: a scaling study compares runs of the same job (same app, "
+                     "parameters and sweep) on different ranks &times; threads, and these runs are not.</p>")
     if scaling_png:
-        base, rows = scaling_table(runs)
+        series = scaling_series(runs)
+        base, rows = scaling_table(series)
         parts.append("<h2>Strong scaling</h2>")
-        if len({r.job_key for r in runs}) > 1:
-            parts.append("<p class='warn'>These runs are not all the same job (app, tasks or parameters "
-                         "differ): speed-ups compare different work.</p>")
+        if len(series) < len(runs):
+            left = [r.index + 1 for r in runs if r not in series]
+            parts.append(f"<p>Runs {', '.join(map(str, left))} are other jobs than the rest and are left out.</p>")
         parts.append(f"<p>Baseline: run {base.index + 1} ({e(base.name)}, {base.config}, "
                      f"{base.seconds:.3f} s).</p>")
         parts.append("<table id='scaling'><tr><th>ranks &times; threads</th><th>cores</th><th>seconds</th>"
@@ -459,6 +577,12 @@ def write_html(runs, images, scaling_png, out_dir):
         if r.task_status is not None:
             s = r.task_status
             parts.append(f"<p>Task status: {int(s[1]):,} done, {int(s[2]):,} failed, {int(s[0]):,} pending.</p>")
+        if imgs["results"]:
+            parts.append(f"<h3 id='run{i}-results'>Results</h3>")
+            for name, png, caption in imgs["results"]:
+                parts.append(f"<figure><img src='{e(png)}' alt='{e(caption)}'><figcaption>{e(caption)}"
+                             f"</figcaption></figure>")
+        parts.append(f"<h3 id='run{i}-run'>The run</h3>")
         parts.append(f"<figure><img src='{e(imgs['timeline'])}' alt='timeline of run {i}'></figure>")
         parts.append(f"<figure><img src='{e(imgs['cores'])}' alt='cores busy in run {i}'></figure>")
         parts.append(f"<figure class='pair'><img src='{e(imgs['durations'])}' alt='task durations of run {i}'>"
@@ -485,10 +609,11 @@ def main(argv=None):
     for r in runs:
         images.append({"timeline": plot_timeline(r, args.out), "cores": plot_cores_busy(r, args.out),
                        "durations": plot_task_durations(r, args.out),
-                       "chunk_sizes": plot_chunk_sizes(r, args.out)})
-    scaling_png = plot_scaling(runs, args.out) if len(runs) >= 2 else None
+                       "chunk_sizes": plot_chunk_sizes(r, args.out), "results": plot_results(r, args.out)})
+    series = scaling_series(runs)
+    scaling_png = plot_scaling(series, args.out) if len(series) >= 2 else None
     write_html(runs, images, scaling_png, args.out)
-    count = sum(len(i) for i in images) + (1 if scaling_png else 0)
+    count = sum(len(i) - 1 + len(i["results"]) for i in images) + (1 if scaling_png else 0)
     print(f"{PROG}: {len(runs)} run(s), {count} plots -> {os.path.join(args.out, 'index.html')}")
     return 0
 
