@@ -58,7 +58,7 @@ class nbody_app final : public rankpool::app {
     auto& energy = ctx.results_column<double>("/results/energy_drift");
     auto& momentum = ctx.results_column<double>("/results/momentum_drift");
     auto& kinetic = ctx.results_column<double>("/results/kinetic_energy");
-    ctx.run_tasks(*evolve_, [&](std::uint64_t i, const nbody::outcome& o) {
+    ctx.run_tasks(evolve_, [&](std::uint64_t i, const nbody::outcome& o) {
       energy.set(i, o.energy_drift);
       momentum.set(i, o.momentum_drift);
       kinetic.set(i, o.kinetic_energy);
@@ -74,7 +74,7 @@ class nbody_app final : public rankpool::app {
 
   rankpool::params params_;
   std::uint64_t tasks_;
-  std::optional<rankpool::task<nbody::outcome(std::uint64_t)>> evolve_;
+  rankpool::task<nbody::outcome(std::uint64_t)> evolve_;
 };
 
 rankpool::app_info nbody_info() {

@@ -55,7 +55,7 @@ class sum_to_n_app final : public rankpool::app {
     auto& n = ctx.results_column<std::uint64_t>("/results/n");
     auto& low = ctx.results_column<std::uint64_t>("/results/sum");
     auto& high = ctx.results_column<std::uint64_t>("/results/sum_high");
-    ctx.run_tasks(*sum_, [&](std::uint64_t i, const sum128& s) {
+    ctx.run_tasks(sum_, [&](std::uint64_t i, const sum128& s) {
       n.set(i, n_of(i));
       low.set(i, s.low);
       high.set(i, s.high);
@@ -77,7 +77,7 @@ class sum_to_n_app final : public rankpool::app {
   double n_max_;
   std::uint64_t fixed_n_;
   std::uint64_t tasks_ = 0;
-  std::optional<rankpool::task<sum128(std::uint64_t)>> sum_;
+  rankpool::task<sum128(std::uint64_t)> sum_;
 };
 
 rankpool::app_info sum_to_n_info() {

@@ -24,12 +24,12 @@ class squares_app final : public rankpool::app {
 
   void run(rankpool::job_context& ctx) override {
     auto& squares = ctx.results_column<std::uint64_t>("/results/square");
-    ctx.run_tasks(*square_, [&](std::uint64_t i, std::uint64_t square) { squares.set(i, square); });
+    ctx.run_tasks(square_, [&](std::uint64_t i, std::uint64_t square) { squares.set(i, square); });
   }
 
  private:
   std::uint64_t tasks_;
-  std::optional<rankpool::task<std::uint64_t(std::uint64_t)>> square_;
+  rankpool::task<std::uint64_t(std::uint64_t)> square_;
 };
 
 rankpool::app_info squares_info() {
