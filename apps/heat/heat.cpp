@@ -41,7 +41,7 @@ class heat_app final : public rankpool::app {
     auto& error = ctx.results_column<double>("/results/error");
     auto& centre = ctx.results_column<double>("/results/centre");
     auto& time = ctx.results_column<double>("/results/time");
-    ctx.run_tasks(*simulate_, [&](std::uint64_t i, const heat::outcome& o) {
+    ctx.run_tasks(simulate_, [&](std::uint64_t i, const heat::outcome& o) {
       const heat::problem p = problem_of(i);
       error.set(i, o.error);
       centre.set(i, o.centre);
@@ -84,7 +84,7 @@ class heat_app final : public rankpool::app {
   }
 
   rankpool::params params_;
-  std::optional<rankpool::task<heat::outcome(std::uint64_t)>> simulate_;
+  rankpool::task<heat::outcome(std::uint64_t)> simulate_;
 };
 
 rankpool::app_info heat_info() {

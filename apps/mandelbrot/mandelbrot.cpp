@@ -45,7 +45,7 @@ class mandelbrot_app final : public rankpool::app {
   }
 
   void run(rankpool::job_context& ctx) override {
-    ctx.run_tasks(*rows_, [&](std::uint64_t task, const std::vector<std::uint32_t>& counts) {
+    ctx.run_tasks(rows_, [&](std::uint64_t task, const std::vector<std::uint32_t>& counts) {
       const auto [begin, end] = rows_of(task);
       ctx.file().write_rows<std::uint32_t>("/results/escape_counts", begin, end - begin, counts.data());
     });
@@ -79,7 +79,7 @@ class mandelbrot_app final : public rankpool::app {
   mandelbrot::region region_;
   std::uint32_t rows_per_task_;
   bool image_ = true;
-  std::optional<rankpool::task<std::vector<std::uint32_t>(std::uint64_t)>> rows_;
+  rankpool::task<std::vector<std::uint32_t>(std::uint64_t)> rows_;
 };
 
 rankpool::app_info mandelbrot_info() {

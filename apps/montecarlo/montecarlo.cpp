@@ -59,7 +59,7 @@ class montecarlo_app final : public rankpool::app {
   }
 
   void run(rankpool::job_context& ctx) override {
-    const tally total = ctx.reduce_tasks(*count_, *add_, tally{});
+    const tally total = ctx.reduce_tasks(count_, add_, tally{});
     write_tally(ctx.file(), total);
   }
 
@@ -88,8 +88,8 @@ class montecarlo_app final : public rankpool::app {
   std::uint64_t seed_;
   std::string integral_;
   int dimension_;
-  std::optional<rankpool::task<tally(std::uint64_t)>> count_;
-  std::optional<rankpool::reduction<tally>> add_;
+  rankpool::task<tally(std::uint64_t)> count_;
+  rankpool::reduction<tally> add_;
 };
 
 rankpool::app_info montecarlo_info() {

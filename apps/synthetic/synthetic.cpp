@@ -38,9 +38,9 @@ class synthetic_app final : public rankpool::app {
   void run(rankpool::job_context& ctx) override {
     auto& checksums = ctx.results_column<std::uint32_t>("/results/checksum");
     if (payload_bytes_ == 0) {
-      ctx.run_tasks(*checksum_, [&](std::uint64_t i, std::uint32_t sum) { checksums.set(i, sum); });
+      ctx.run_tasks(checksum_, [&](std::uint64_t i, std::uint32_t sum) { checksums.set(i, sum); });
     } else {
-      ctx.run_tasks(*payload_, [&](std::uint64_t i, const std::vector<std::uint8_t>& bytes) {
+      ctx.run_tasks(payload_, [&](std::uint64_t i, const std::vector<std::uint8_t>& bytes) {
         checksums.set(i, bytes.size() == payload_bytes_ ? work_.run(i) : 0);
       });
     }
@@ -57,8 +57,8 @@ class synthetic_app final : public rankpool::app {
   std::size_t payload_bytes_;
   std::uint64_t fail_every_;
   synthetic::workload work_;
-  std::optional<rankpool::task<std::uint32_t(std::uint64_t)>> checksum_;
-  std::optional<rankpool::task<std::vector<std::uint8_t>(std::uint64_t)>> payload_;
+  rankpool::task<std::uint32_t(std::uint64_t)> checksum_;
+  rankpool::task<std::vector<std::uint8_t>(std::uint64_t)> payload_;
 };
 
 rankpool::app_info synthetic_info() {

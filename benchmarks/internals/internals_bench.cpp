@@ -4,8 +4,8 @@
 //                          encodes the chunk, the executor decodes it, runs the tasks and
 //                          encodes the results, rank 0 decodes them into a vector
 //   BM_plain_loop/N        baseline: the same N calls writing the same vector
-//   BM_chunk_inputs/N      N explicit inputs (doubles) encoded with their offsets and
-//                          decoded one by one, as a map over a vector ships them
+//   BM_chunk_inputs/N      a chunk of N explicit inputs (doubles) encoded with their offsets
+//                          and decoded one by one, as a map over a vector ships them
 //   BM_plain_copy/N        baseline: memcpy of the same N doubles
 //   BM_results_append/N    N per-task results through column_writer (buffered, written
 //                          at flush) into the run file, then the flush
@@ -21,9 +21,10 @@
 #include <vector>
 
 #include "rankpool/column_writer.hpp"
-#include "rankpool/detail/batch_state.hpp"
 #include "rankpool/detail/chunk_runner.hpp"
+#include "rankpool/detail/completion.hpp"
 #include "rankpool/detail/executor.hpp"
+#include "rankpool/detail/wire.hpp"
 #include "rankpool/run_file.hpp"
 
 namespace {
@@ -44,15 +45,16 @@ void BM_chunk_round_trip(benchmark::State& state) {
   detail::chunk_output scratch;
   std::vector<std::uint32_t> results(n);
   for (auto _ : state) {
-    detail::write_chunk_header(message, detail::chunk_header{1, 0, 0, n, id, detail::no_reduction, 0});
+    detail::wire::encode_chunk(detail::wire::chunk_header{1, 0, 0, n, id, detail::wire::no_reduction, 0}, message);
     scratch = detail::chunk_output{};
     detail::execute_chunk(table, message, reply, self, scratch);
+    // What rank 0's scheduler and driver do with the reply.
+    const detail::wire::result_view result = detail::wire::decode_result(reply);
     detail::completion c;
-    detail::wire_reader reader(reply);
-    c.header = reader.get<detail::result_header>();
-    c.count = c.header.count;
+    c.header = result.header;
+    c.count = result.header.count;
+    c.body_offset = result.body_offset;
     c.message = std::move(reply);
-    c.body_offset = sizeof(detail::result_header);
     detail::for_each_result<std::uint32_t>(c, [&](std::uint32_t i, std::uint32_t v) { results[i] = v; });
     reply = std::move(c.message);
     benchmark::DoNotOptimize(results.data());
@@ -78,25 +80,12 @@ void BM_chunk_inputs(benchmark::State& state) {
   for (std::uint32_t i = 0; i < n; ++i) inputs[i] = 0.5 * i;
   byte_buffer out;
   for (auto _ : state) {
-    // What pool::map writes for a vector of inputs: count+1 offsets, then the encoded values.
-    out.clear();
-    out.resize((std::size_t{n} + 1) * sizeof(std::uint64_t));
-    const std::size_t data_at = out.size();
-    std::vector<std::uint64_t> offsets(std::size_t{n} + 1, 0);
-    for (std::uint32_t i = 0; i < n; ++i) {
-      codec<double>::encode(inputs[i], out);
-      offsets[i + 1] = out.size() - data_at;
-    }
-    std::memcpy(out.data(), offsets.data(), offsets.size() * sizeof(std::uint64_t));
+    // What pool::map writes for a vector of inputs: the header, count+1 offsets, the encoded values.
+    detail::wire::encode_chunk(detail::wire::chunk_header{1, 0, 0, n, 0, detail::wire::no_reduction, 1}, out);
+    detail::wire::encode_chunk_inputs(inputs, 0, n, out);
     // What the executor reads back.
-    detail::chunk_input in;
-    in.count = n;
-    in.has_inputs = true;
-    detail::wire_reader reader(out);
-    in.offsets.resize(std::size_t{n} + 1);
-    for (auto& offset : in.offsets) offset = reader.get<std::uint64_t>();
-    in.input_bytes = reader.rest();
-    for (std::uint32_t i = 0; i < n; ++i) decoded[i] = codec<double>::decode(in.input(i));
+    const detail::wire::chunk_view chunk = detail::wire::decode_chunk(out);
+    for (std::uint32_t i = 0; i < n; ++i) decoded[i] = codec<double>::decode(chunk.input(i));
     benchmark::DoNotOptimize(decoded.data());
   }
   if (decoded[n - 1] != inputs[n - 1]) state.SkipWithError("wrong input");

@@ -142,7 +142,7 @@ int main(int argc, char** argv) {
       };
       auto on_failure = [&](const rankpool::task_failure& f) {
         if (++failures <= 3) std::fprintf(stderr, "rankpool_noop_bench: task %llu failed: %s\n",
-                                          static_cast<unsigned long long>(f.index), f.message.c_str());
+                                          static_cast<unsigned long long>(f.index), f.describe().c_str());
       };
       const rankpool::index_range range{0, o.tasks};
       const auto start = std::chrono::steady_clock::now();

@@ -11,7 +11,6 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
-#include <optional>
 #include <vector>
 
 #include "rankpool/detail/mpi_check.hpp"
@@ -28,7 +27,7 @@ enum control : int { echo = 1, serve_pool = 2, stop = 3 };
 struct context {
   rankpool::environment* env = nullptr;
   rankpool::pool* pool = nullptr;
-  std::optional<rankpool::task<std::uint64_t(std::uint64_t)>> noop;
+  rankpool::task<std::uint64_t(std::uint64_t)> noop;
 };
 context the;
 
@@ -61,7 +60,7 @@ void with_pool(Body&& body) {
 void BM_pool_submit_get(benchmark::State& state) {
   with_pool([&] {
     std::uint64_t i = 0;
-    for (auto _ : state) benchmark::DoNotOptimize(the.pool->submit(*the.noop, i++).get());
+    for (auto _ : state) benchmark::DoNotOptimize(the.pool->submit(the.noop, i++).get());
   });
   state.SetItemsProcessed(state.iterations());
 }
@@ -70,7 +69,7 @@ void BM_pool_map_chunk1(benchmark::State& state) {
   const auto n = static_cast<std::uint64_t>(state.range(0));
   with_pool([&] {
     for (auto _ : state) {
-      auto results = the.pool->map(*the.noop, rankpool::index_range{0, n});
+      auto results = the.pool->map(the.noop, rankpool::index_range{0, n});
       if (results.back() != n - 1) state.SkipWithError("wrong result");
       benchmark::DoNotOptimize(results.data());
     }

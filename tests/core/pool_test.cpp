@@ -1,15 +1,33 @@
 // The pool's API under MPI: every test body runs on every rank; the driver lambda
 // runs on rank 0 only, and the other ranks serve its chunks.
 #include "rankpool/pool.hpp"
+#include "rankpool/future.hpp"
+
+// The public headers stay light: no scheduler, no threads (checked before anything
+// else is included; GoogleTest brings <mutex> and friends).
+namespace rankpool::detail {
+template <class T, class = void>
+inline constexpr bool is_complete = false;
+template <class T>
+inline constexpr bool is_complete<T, decltype(void(sizeof(T)))> = true;
+static_assert(!is_complete<scheduler>, "rankpool/pool.hpp must not include detail/scheduler.hpp");
+}  // namespace rankpool::detail
+#if defined(_GLIBCXX_THREAD) || defined(_GLIBCXX_CONDITION_VARIABLE)
+#error "rankpool/pool.hpp and rankpool/future.hpp must not include <thread> or <condition_variable>"
+#endif
 
 #include <gtest/gtest.h>
 
 #include <boost/serialization/map.hpp>
+#include <algorithm>
 #include <boost/serialization/string.hpp>
+#include <chrono>
 #include <map>
 #include <numeric>
 #include <set>
 #include <stdexcept>
+#include <thread>
+#include <type_traits>
 
 #include "support/mpi_test_env.hpp"
 
@@ -49,6 +67,7 @@ TEST(Pool, IndexRangeWithOffsetPassesAbsoluteIndices) {
   auto identity = pool.define_task("identity", [](std::uint64_t i) { return i; });
   pool.run([&] {
     auto got = pool.map(identity, index_range{1000, 37}, call_options{.chunking = chunk_policy::fixed(5)});
+    ASSERT_EQ(got.size(), 37u);
     for (std::uint64_t i = 0; i < 37; ++i) EXPECT_EQ(got[i], 1000 + i);
   });
 }
@@ -61,6 +80,7 @@ TEST(Pool, MapWithExplicitInputsOfVariableSize) {
     for (int i = 0; i < 211; ++i) words.push_back(std::string(static_cast<std::size_t>(i % 13), static_cast<char>('a' + i % 26)));
     for (auto policy : all_policies()) {
       auto got = pool.map(shout, words, call_options{.chunking = policy});
+      ASSERT_EQ(got.size(), words.size());
       for (std::size_t i = 0; i < words.size(); ++i) ASSERT_EQ(got[i], words[i] + "!" + std::to_string(words[i].size()));
     }
   });
@@ -93,6 +113,7 @@ TEST(Pool, VectorResults) {
   });
   pool.run([&] {
     auto got = pool.map(ramp, index_range{0, 50}, call_options{.chunking = chunk_policy::fixed(7)});
+    ASSERT_EQ(got.size(), 50u);
     for (std::size_t n = 0; n < got.size(); ++n) {
       ASSERT_EQ(got[n].size(), n);
       if (n) {
@@ -116,7 +137,7 @@ TEST(Pool, ForEachCompletedDeliversEveryIndexExactlyOnce) {
             EXPECT_EQ(value, index * index);
             sum += value;
           },
-          [](const rankpool::task_failure& f) { ADD_FAILURE() << f.message; }, call_options{.chunking = policy});
+          [](const rankpool::task_failure& f) { ADD_FAILURE() << f.describe(); }, call_options{.chunking = policy});
       EXPECT_EQ(seen.size(), 523u);
       EXPECT_EQ(summary.succeeded, 523u);
       EXPECT_EQ(summary.failed, 0u);
@@ -150,17 +171,35 @@ TEST(Pool, FuturesWaitAnyWaitAllAndCallbacks) {
 }
 
 TEST(Pool, MapAsyncOverlapsSeveralBatches) {
+  // The first batch is one chunk whose last item sleeps; the second batch's chunks
+  // run meanwhile (on the other ranks, and on rank 0 inline in the scheduler loop while
+  // its executor thread sleeps), so its results arrive before the first batch is done.
   rankpool::pool pool(test_env());
-  auto twice = pool.define_task("twice", [](std::uint64_t i) { return 2 * i; });
+  auto slow_twice = pool.define_task("slow_twice", [](std::uint64_t i) {
+    if (i == 299) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    return 2 * i;
+  });
   auto neg = pool.define_task("neg", [](std::uint64_t i) { return -static_cast<std::int64_t>(i); });
+  std::vector<std::uint64_t> batch_of_chunk;
+  pool.on_chunk_done([&](const rankpool::chunk_record& r) { batch_of_chunk.push_back(r.batch); });
   pool.run([&] {
-    auto a = pool.map_async(twice, index_range{0, 300});
-    auto b = pool.map_async(neg, index_range{0, 200}, call_options{.chunking = chunk_policy::fixed(1)});
+    const auto one_item = call_options{.chunking = chunk_policy::fixed(1)};
+    pool.map(neg, index_range{0, 10}, one_item);  // neg's item time is known from now on
+    batch_of_chunk.clear();
+    auto a = pool.map_async(slow_twice, index_range{0, 300}, call_options{.chunking = chunk_policy::fixed(300)});
+    auto b = pool.map_async(neg, index_range{0, 200}, one_item);
     auto& rb = b.get();
     auto& ra = a.get();
+    ASSERT_EQ(ra.size(), 300u);
+    ASSERT_EQ(rb.size(), 200u);
     for (std::uint64_t i = 0; i < 300; ++i) ASSERT_EQ(ra[i], 2 * i);
     for (std::uint64_t i = 0; i < 200; ++i) ASSERT_EQ(rb[i], -static_cast<std::int64_t>(i));
     EXPECT_TRUE(a.ready());
+
+    ASSERT_EQ(batch_of_chunk.size(), 201u) << "a: one chunk of 300, b: 200 chunks of 1";
+    const std::uint64_t batch_a = *std::min_element(batch_of_chunk.begin(), batch_of_chunk.end());
+    const auto a_done = std::find(batch_of_chunk.begin(), batch_of_chunk.end(), batch_a);
+    EXPECT_GT(a_done - batch_of_chunk.begin(), 0) << "b's first result came back after a had finished: no overlap";
   });
 }
 
@@ -267,6 +306,7 @@ TEST(Pool, RetriesRecoverFlakyTasks) {
   auto always = pool.define_task("always", [](std::uint64_t) -> int { throw std::runtime_error("permanent"); });
   pool.run([&] {
     auto got = pool.map(flaky, index_range{0, 60});
+    ASSERT_EQ(got.size(), 60u);
     for (std::uint64_t i = 0; i < 60; ++i) EXPECT_EQ(got[i], i + 1);
     auto handle = pool.map_async(always, index_range{0, 1});
     ASSERT_EQ(handle.failures().size(), 1u);
@@ -304,20 +344,153 @@ TEST(Pool, ResultsIdenticalForAnyChunking) {
 }
 
 TEST(Pool, BusySecondsAndTraceCoverEveryItem) {
+  // Each item spins 20 µs, so the busy time can be no less than items x 20 µs.
+  constexpr std::uint64_t items = 2000;
+  static constexpr double item_seconds = 20e-6;
   rankpool::pool pool(test_env());
-  auto noop = pool.define_task("noop", [](std::uint64_t i) { return static_cast<std::uint8_t>(i); });
+  auto spin = pool.define_task("spin", [](std::uint64_t i) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(item_seconds);
+    while (std::chrono::steady_clock::now() < until) {
+    }
+    return static_cast<std::uint8_t>(i);
+  });
   std::uint64_t traced = 0;
+  double traced_busy = 0;
   std::set<std::uint32_t> ranks_seen;
   pool.on_chunk_done([&](const rankpool::chunk_record& r) {
     traced += r.count;
+    traced_busy += r.busy;
     ranks_seen.insert(r.rank);
     EXPECT_LE(r.start, r.end);
+    EXPECT_GE(r.busy, static_cast<double>(r.count) * item_seconds);
   });
   pool.run([&] {
-    pool.map(noop, index_range{0, 20000}, call_options{.chunking = chunk_policy::fixed(10)});
-    EXPECT_EQ(traced, 20000u);
-    EXPECT_GE(pool.busy_seconds(), 0.0);
+    const auto got = pool.map(spin, index_range{0, items}, call_options{.chunking = chunk_policy::fixed(10)});
+    ASSERT_EQ(got.size(), items);
+    EXPECT_EQ(traced, items);
+    EXPECT_GE(pool.busy_seconds(), static_cast<double>(items) * item_seconds);
+    EXPECT_DOUBLE_EQ(pool.busy_seconds(), traced_busy);
+    ASSERT_FALSE(ranks_seen.empty());
     for (auto r : ranks_seen) EXPECT_LT(static_cast<int>(r), pool.ranks());
+  });
+}
+
+// ---- An API without ceremony ----
+
+std::uint64_t cube_noexcept(std::uint64_t i) noexcept { return i * i * i; }
+
+TEST(PoolApi, ArgumentsConvertToTheTasksTypes) {
+  rankpool::pool pool(test_env());
+  auto square = pool.define_task("square", [](std::uint64_t i) { return i * i; });
+  auto plus = pool.define_reduction<std::uint64_t>("plus", std::plus<std::uint64_t>{});
+  pool.run([&] {
+    EXPECT_EQ(pool.submit(square, 12).get(), 144u);  // an int literal for a std::uint64_t argument
+    EXPECT_EQ(pool.map_reduce(square, index_range{0, 4}, plus, 0), 14u);  // and for the initial value
+    EXPECT_EQ(pool.map_reduce(square, std::vector<int>{1, 2, 3}, plus, 100), 114u);
+  });
+}
+
+TEST(PoolApi, NoexceptLambdasFunctionPointersAndGenericLambdas) {
+  rankpool::pool pool(test_env());
+  auto noexcept_lambda = pool.define_task("noexcept_lambda", [](std::uint64_t i) noexcept { return i + 1; });
+  auto function = pool.define_task("function", &cube_noexcept);
+  auto plain_function = pool.define_task("plain_function", cube_noexcept);
+  auto generic = pool.define_task<std::uint64_t>("generic", [](auto i) { return i * i; });
+  auto generic_text = pool.define_task<std::string>("generic_text", [](const auto& s) { return s.size(); });
+  static_assert(std::is_same_v<decltype(generic), rankpool::task<std::uint64_t(std::uint64_t)>>);
+  static_assert(std::is_same_v<decltype(generic_text), rankpool::task<std::size_t(std::string)>>);
+  static_assert(std::is_same_v<decltype(function), rankpool::task<std::uint64_t(std::uint64_t)>>);
+  pool.run([&] {
+    EXPECT_EQ(pool.submit(noexcept_lambda, 41).get(), 42u);
+    EXPECT_EQ(pool.submit(function, 3).get(), 27u);
+    EXPECT_EQ(pool.submit(plain_function, 4).get(), 64u);
+    const auto squares = pool.map(generic, index_range{0, 50});
+    ASSERT_EQ(squares.size(), 50u);
+    for (std::uint64_t i = 0; i < 50; ++i) EXPECT_EQ(squares[i], i * i);
+    EXPECT_EQ(pool.map(generic_text, std::vector<std::string>{"", "ab", "abcd"}), (std::vector<std::size_t>{0, 2, 4}));
+  });
+}
+
+TEST(PoolApi, DefaultTaskIsEmptyUntilDefined) {
+  rankpool::pool pool(test_env());
+  rankpool::task<std::uint64_t(std::uint64_t)> empty;
+  rankpool::reduction<std::uint64_t> no_fold;
+  EXPECT_FALSE(empty.valid());
+  EXPECT_FALSE(no_fold.valid());
+  rankpool::task<std::uint64_t(std::uint64_t)> later;
+  later = pool.define_task("later", [](std::uint64_t i) { return i + 7; });
+  EXPECT_TRUE(later.valid());
+  auto plus = pool.define_reduction<std::uint64_t>("plus", std::plus<std::uint64_t>{});
+  pool.run([&] {
+    auto expect_empty_error = [](auto&& call) {
+      try {
+        call();
+        ADD_FAILURE() << "an empty task or reduction was accepted";
+      } catch (const rankpool::error& e) {
+        EXPECT_NE(std::string(e.what()).find("empty"), std::string::npos) << e.what();
+      }
+    };
+    expect_empty_error([&] { pool.map(empty, index_range{0, 3}); });
+    expect_empty_error([&] { pool.submit(empty, 1); });
+    expect_empty_error([&] { pool.map_async(empty, std::vector<std::uint64_t>{1, 2}); });
+    expect_empty_error([&] { pool.map_reduce(empty, index_range{0, 3}, plus, 0); });
+    expect_empty_error([&] { pool.map_reduce(later, index_range{0, 3}, no_fold, 0); });
+    EXPECT_EQ(pool.submit(later, 1).get(), 8u) << "the pool still works";
+  });
+}
+
+TEST(PoolApi, TaskErrorCarriesEachFieldSeparately) {
+  const int ranks = test_env().size();
+  rankpool::pool pool(test_env(), rankpool::pool_options{.chunking = chunk_policy::fixed(1), .retries = 1});
+  auto picky = pool.define_task("picky", [](std::uint64_t i) {
+    if (i == 7) throw std::invalid_argument("no sevens: " + std::to_string(i));
+    return i;
+  });
+  auto odd = pool.define_task("odd", [](std::uint64_t i) -> std::uint64_t {
+    if (i == 2) throw 42;
+    return i;
+  });
+  pool.run([&] {
+    try {
+      pool.map(picky, index_range{0, 20});
+      ADD_FAILURE() << "map must throw";
+    } catch (const rankpool::task_error& e) {
+      EXPECT_EQ(e.index(), 7u);
+      EXPECT_EQ(e.type(), "std::invalid_argument");
+      EXPECT_EQ(e.message(), "no sevens: 7");
+      EXPECT_EQ(e.attempts(), 2u) << "one retry";
+      ASSERT_LT(static_cast<int>(e.rank()), ranks);
+      EXPECT_EQ(e.host(), test_env().hosts()[e.rank()]);
+      EXPECT_EQ(e.more(), 0u);
+      EXPECT_EQ(e.failure().ranks, static_cast<std::uint32_t>(ranks));
+      const std::string where =
+          "Worker " + std::to_string(e.rank()) + " of " + std::to_string(ranks) + " on " + e.host();
+      EXPECT_EQ(e.failure().describe(), where + ": no sevens: 7");
+      EXPECT_EQ(std::string(e.what()), "task 7 failed after 2 attempts: " + where + ": no sevens: 7");
+    }
+    auto f = pool.submit(odd, 2, call_options{.retries = 0});
+    try {
+      f.get();
+      ADD_FAILURE() << "get must throw";
+    } catch (const rankpool::task_error& e) {
+      EXPECT_EQ(e.type(), "int");
+      EXPECT_EQ(e.message(), "unknown exception");
+      EXPECT_EQ(e.attempts(), 1u);
+      EXPECT_EQ(std::string(e.what()).rfind("task 0 failed: Worker ", 0), 0u) << e.what();
+    }
+    std::vector<rankpool::task_failure> failures;
+    pool.for_each_completed(
+        picky, index_range{5, 5}, [](std::uint64_t, std::uint64_t) {},
+        [&](const rankpool::task_failure& failure) { failures.push_back(failure); },
+        call_options{.retries = 0, .on_error = rankpool::error_policy::keep_going});
+    ASSERT_EQ(failures.size(), 1u);
+    EXPECT_EQ(failures[0].index, 2u) << "the position in the batch: index 5 + 2 is the 7";
+    EXPECT_EQ(failures[0].type, "std::invalid_argument");
+    EXPECT_EQ(failures[0].message, "no sevens: 7");
+    EXPECT_EQ(failures[0].attempts, 1u);
+    const auto& failure = failures[0];
+    EXPECT_EQ(failure.describe(),
+              rankpool::describe_rank(static_cast<int>(failure.rank), ranks, failure.host) + ": no sevens: 7");
   });
 }
 

@@ -274,7 +274,6 @@ job_spec parse_job(const std::string& file, const std::string& text, const job_o
 
   std::map<std::string, param_value> values;
   std::map<std::string, std::string> origins;
-  std::set<std::string> given;
   for (const auto& spec : job.app->params) {
     values[spec.name] = spec.default_value;
     origins[spec.name] = file + ": params." + spec.name + " (default " + format_value(spec.default_value) + ")";
@@ -287,7 +286,6 @@ job_spec parse_job(const std::string& file, const std::string& text, const job_o
       if (!spec) fail(file, m.key_where, key, "unknown parameter of app '" + app_name + "'");
       values[m.key] = convert(file, key, *spec, m.value);
       origins[m.key] = where(file, m.value.where(), key);
-      given.insert(m.key);
     }
   }
   for (const auto& assignment : overrides.sets) {
@@ -300,7 +298,6 @@ job_spec parse_job(const std::string& file, const std::string& text, const job_o
     if (!spec) fail(flag, "unknown parameter " + toml::format_key(key) + " of app '" + app_name + "'");
     values[key] = convert_text(flag, *spec, assignment.substr(eq + 1));
     origins[key] = flag;
-    given.insert(key);
   }
   for (const auto& spec : job.app->params) check_range(origins[spec.name], spec, values[spec.name]);
   std::shared_ptr<const sweep_table> sweep;
@@ -311,10 +308,9 @@ job_spec parse_job(const std::string& file, const std::string& text, const job_o
         fail(located(file, axis.at) + ": sweep." + axis.name,
              "is also set in [params]; a parameter is either fixed or swept");
       origins[axis.name] = located(file, axis.at) + ": sweep." + axis.name;
-      given.insert(axis.name);
     }
   }
-  job.params = rankpool::params(values, origins, sweep, given);
+  job.params = rankpool::params(values, origins, sweep);
 
   std::string chunk_text = "auto";
   std::string chunk_where = file + ": schedule.chunk";

@@ -87,7 +87,7 @@ std::size_t sweep_table::value_index(std::size_t axis, std::uint64_t index) cons
 params params::combination(std::uint64_t index) const {
   if (!sweep_) return *this;
   if (index >= sweep_->size()) throw error("sweep combination " + std::to_string(index) + " out of range");
-  params one(values_, origins_, nullptr, given_);
+  params one(values_, origins_);
   for (std::size_t a = 0; a < sweep_->axes.size(); ++a) {
     const sweep_axis& axis = sweep_->axes[a];
     const std::size_t k = sweep_->value_index(a, index);

@@ -4,7 +4,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -79,10 +78,9 @@ class params {
   params() = default;
   /// `origins`: per name, the message prefix naming the value's source:
   /// "job.toml:5:7: params.L", "--set params.L=3" or "job.toml: params.L (default)".
-  /// `given`: the names the job set (in [params], [sweep] or by --set), not left at their default.
   params(std::map<std::string, param_value> values, std::map<std::string, std::string> origins,
-         std::shared_ptr<const sweep_table> sweep = nullptr, std::set<std::string> given = {})
-      : values_(std::move(values)), origins_(std::move(origins)), sweep_(std::move(sweep)), given_(std::move(given)) {}
+         std::shared_ptr<const sweep_table> sweep = nullptr)
+      : values_(std::move(values)), origins_(std::move(origins)), sweep_(std::move(sweep)) {}
 
   /// Parameter combinations of the job's [sweep]; 1 when it has none.
   std::uint64_t combinations() const { return sweep_ ? sweep_->size() : 1; }
@@ -99,8 +97,6 @@ class params {
   const std::map<std::string, param_value>& values() const noexcept { return values_; }
   /// The value of `name` (a swept one: its base value; see combination()).
   const param_value& value(const std::string& name) const { return at(name); }
-  /// Whether the job set `name` rather than leaving it at its default.
-  bool is_given(const std::string& name) const { return given_.count(name) > 0; }
   /// Where the value of `name` came from (see the constructor).
   std::string origin(const std::string& name) const;
 
@@ -113,7 +109,6 @@ class params {
   std::map<std::string, param_value> values_;
   std::map<std::string, std::string> origins_;
   std::shared_ptr<const sweep_table> sweep_;
-  std::set<std::string> given_;
 };
 
 }  // namespace rankpool

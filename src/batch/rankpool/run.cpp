@@ -157,7 +157,7 @@ void job_context::record_failure(const task_failure& f) {
   attempts_.set(f.index, static_cast<std::uint8_t>(std::min<std::uint32_t>(f.attempts, 255)));
   failed_index_.push_back(f.index);
   failed_attempts_.push_back(f.attempts);
-  failed_message_.push_back(f.message);
+  failed_message_.push_back(f.describe());  // "Worker R of N on HOST: MESSAGE", as run files always stored it
   ++failed_;
   ++done_;
   ++results_since_flush_;

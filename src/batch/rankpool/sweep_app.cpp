@@ -33,7 +33,11 @@ sweep_app_base::sweep_app_base(std::shared_ptr<const sweep_definition> definitio
         p.reject(axis.name, "cannot be swept; app '" + definition_->name + "' sweeps only " + names);
       }
     }
-    if (p.is_given("tasks"))
+    // Compared with the default, not "was it set": a job's resolved TOML (merge, resume)
+    // spells out every default.
+    const auto spec = std::find_if(definition_->params.begin(), definition_->params.end(),
+                                   [](const param_spec& s) { return s.name == "tasks"; });
+    if (p.value("tasks") != spec->default_value)
       p.reject("tasks", "sets the task count of a job without [sweep]; this job runs one task per combination "
                         "(sweep seed for replicas)");
     tasks_ = p.combinations();

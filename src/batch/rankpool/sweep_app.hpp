@@ -218,13 +218,13 @@ class sweep_app_instance final : public sweep_app_base {
 
   void run(job_context& ctx) override {
     const auto setters = result_setters(ctx);
-    ctx.run_tasks(*kernel_, [&](std::uint64_t task, const result_slots<N>& r) {
+    ctx.run_tasks(kernel_, [&](std::uint64_t task, const result_slots<N>& r) {
       for (std::size_t f = 0; f < N; ++f) setters[f](task, r.values[f]);
     });
   }
 
  private:
-  std::optional<rankpool::task<result_slots<N>(std::uint64_t)>> kernel_;
+  rankpool::task<result_slots<N>(std::uint64_t)> kernel_;
 };
 
 /// Registers `definition` (with its result kinds and compute filled in) as an app.

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "rankpool/detail/batch_state.hpp"
+#include "rankpool/error.hpp"
+#include "rankpool/task_failure.hpp"
 
 namespace rankpool {
 

@@ -1,8 +1,9 @@
 #include "rankpool/pool.hpp"
 
-#include <cstdio>
-
+#include "rankpool/detail/fatal.hpp"
 #include "rankpool/detail/mpi_check.hpp"
+#include "rankpool/detail/scheduler.hpp"
+#include "rankpool/detail/worker_loop.hpp"
 
 namespace rankpool {
 
@@ -16,11 +17,7 @@ void throw_batch_failure(const batch_state& state) {
   const task_failure* first = &state.failures.front();
   for (const auto& f : state.failures)
     if (f.index < first->index) first = &f;
-  std::string message = "task " + std::to_string(first->index) + " failed";
-  if (first->attempts > 1) message += " after " + std::to_string(first->attempts) + " attempts";
-  message += ": " + first->message;
-  if (state.failures.size() > 1) message += " (and " + std::to_string(state.failures.size() - 1) + " more)";
-  throw task_error(first->index, message);
+  throw task_error(*first, state.failures.size() - 1);
 }
 }  // namespace detail
 
@@ -48,7 +45,7 @@ void pool::handshake() {
                     "MPI_Allgather(threads)");
   identity_.rank = static_cast<std::uint32_t>(env_.rank());
   identity_.context.threads = threads_;
-  identity_.context.where = describe_rank(env_.rank(), env_.size(), env_.host());
+  identity_.where = describe_rank(env_.rank(), env_.size(), env_.host());
   detail::mpi_check(MPI_Barrier(env_.comm()), "MPI_Barrier(start)");
   identity_.epoch = std::chrono::steady_clock::now();
 }
@@ -58,16 +55,10 @@ void pool::run(const std::function<void()>& driver) {
   handshake();
   busy_seconds_ = 0;
   if (!env_.is_root()) {
-    try {
-      detail::serve(env_, table_, identity_);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "rankpool: %s: fatal: %s\n", identity_.context.where.c_str(), e.what());
-      env_.abort(1);
-    }
+    detail::fatal_on_exception(env_, identity_.where, [this] { detail::serve(env_, table_, identity_); });
     return;
   }
   detail::scheduler_options sched;
-  sched.local_threads = threads_;
   sched.prefetch = options_.prefetch;
   sched.worker_threads = threads_by_rank_;
   sched.local_identity = identity_;
@@ -110,6 +101,19 @@ void pool::cancel_all() {
   scheduler_->cancel_all();
 }
 
+task_failure pool::final_failure(const detail::completion& c, detail::wire::failure_record record) const {
+  task_failure f;
+  f.index = c.first + record.item;
+  f.rank = c.header.rank;
+  f.ranks = static_cast<std::uint32_t>(env_.size());
+  const auto& hosts = env_.hosts();
+  f.host = c.header.rank < hosts.size() ? hosts[c.header.rank] : "unknown-host";
+  f.attempts = c.attempt;
+  f.type = std::move(record.type);
+  f.message = std::move(record.message);
+  return f;
+}
+
 void pool::poll(bool block) {
   require_driver("poll");
   detail::completion c;
@@ -136,10 +140,10 @@ void pool::poll(bool block) {
     }
     std::uint64_t retrying = 0;
     for (auto s : c.states) retrying += s == detail::item_retrying;
-    const std::uint64_t failed = c.errors.size();
+    const std::uint64_t failed = c.failures.size();
     state->failed += failed;
     state->succeeded += c.count - failed - retrying;
-    for (auto& [item, message] : c.errors) state->failures.push_back({c.first + item, message, c.attempt});
+    for (auto& f : c.failures) state->failures.push_back(final_failure(c, std::move(f)));
     busy_seconds_ += c.header.busy_seconds;
     if (state->on_chunk) state->on_chunk(c);
     if (chunk_observer_)

@@ -9,6 +9,7 @@
 /// Every rank builds the same pool and defines the same tasks in the same order;
 /// run() executes the driver on rank 0 while the other ranks serve chunks, and
 /// returns on every rank once the driver has returned and all work is drained.
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -18,9 +19,12 @@
 #include <vector>
 
 #include "rankpool/chunking.hpp"
+#include "rankpool/detail/batch_spec.hpp"
 #include "rankpool/detail/batch_state.hpp"
+#include "rankpool/detail/callable_traits.hpp"
 #include "rankpool/detail/chunk_runner.hpp"
-#include "rankpool/detail/scheduler.hpp"
+#include "rankpool/detail/completion.hpp"
+#include "rankpool/detail/executor.hpp"
 #include "rankpool/environment.hpp"
 #include "rankpool/error_policy.hpp"
 #include "rankpool/future.hpp"
@@ -66,20 +70,7 @@ struct batch_summary {
 };
 
 namespace detail {
-template <class F>
-struct callable_traits : callable_traits<decltype(&F::operator())> {};
-template <class C, class R, class A>
-struct callable_traits<R (C::*)(A) const> {
-  using result = R;
-  using argument = std::decay_t<A>;
-};
-template <class C, class R, class A>
-struct callable_traits<R (C::*)(A)> : callable_traits<R (C::*)(A) const> {};
-template <class R, class A>
-struct callable_traits<R (*)(A)> {
-  using result = R;
-  using argument = std::decay_t<A>;
-};
+class scheduler;  // detail/scheduler.hpp: only pool.cpp needs its threads and locks
 }  // namespace detail
 
 class pool {
@@ -89,16 +80,25 @@ class pool {
   pool(const pool&) = delete;
   pool& operator=(const pool&) = delete;
 
-  /// Registers `fn` (one argument, one result) under `name`. Call on every rank, same order.
-  template <class F>
+  /// Registers `fn` (one argument, one result) under `name`. Call on every rank, same
+  /// order. The argument type comes from fn's signature, or is named once for a generic
+  /// lambda: define_task<std::uint64_t>("square", [](auto i) { return i * i; }).
+  template <class Arg = void, class F>
   auto define_task(std::string name, F fn) {
-    using traits = detail::callable_traits<std::decay_t<F>>;
-    using R = typename traits::result;
-    using A = typename traits::argument;
-    static_assert(!std::is_void_v<R>, "a task returns a value (return a status code or empty struct)");
-    detail::task_entry entry{name, detail::typed_chunk_runner<R, A, std::decay_t<F>>(std::move(fn))};
-    const auto id = table_.add_task(std::move(entry));
-    return task<R(A)>(id, std::move(name));
+    using fn_type = std::decay_t<F>;
+    if constexpr (std::is_void_v<Arg>) {
+      static_assert(detail::has_one_signature<fn_type>,
+                    "define_task: a generic or overloaded callable needs its argument type, define_task<A>(name, fn)");
+      if constexpr (detail::has_one_signature<fn_type>) {
+        using traits = detail::callable_traits<fn_type>;
+        return add_task<typename traits::result, typename traits::argument>(std::move(name), fn_type(std::move(fn)));
+      }
+    } else {
+      using A = std::decay_t<Arg>;
+      static_assert(std::is_invocable_v<const fn_type&, A>, "define_task<A>: fn cannot be called with an A");
+      return add_task<std::decay_t<std::invoke_result_t<const fn_type&, A>>, A>(std::move(name),
+                                                                               fn_type(std::move(fn)));
+    }
   }
 
   /// Registers an associative, commutative fold for map_reduce. Call on every rank, same order.
@@ -134,7 +134,7 @@ class pool {
   template <class R, class A, class Inputs>
   batch_handle<R> map_async(const task<R(A)>& t, Inputs&& inputs, call_options opts = {}) {
     auto state = std::make_shared<detail::map_state<R>>();
-    auto spec = make_spec<A>(t.id(), std::forward<Inputs>(inputs), opts);
+    auto spec = make_spec(t, std::forward<Inputs>(inputs), opts);
     state->count = spec.count;
     state->results.resize(spec.count);
     detail::map_state<R>* raw = state.get();
@@ -151,7 +151,7 @@ class pool {
   batch_summary for_each_completed(const task<R(A)>& t, Inputs&& inputs, OnResult&& on_result,
                                    OnFailure&& on_failure, call_options opts = {}) {
     auto state = std::make_shared<detail::batch_state>();
-    auto spec = make_spec<A>(t.id(), std::forward<Inputs>(inputs), opts);
+    auto spec = make_spec(t, std::forward<Inputs>(inputs), opts);
     state->count = spec.count;
     std::size_t failures_reported = 0;
     detail::batch_state* raw = state.get();
@@ -164,11 +164,11 @@ class pool {
     return {state->count, state->succeeded, state->failed, state->cancelled};
   }
 
-  /// One task, one future.
+  /// One task, one future. `arg` converts to the task's argument type (submit(t, 12)).
   template <class R, class A>
-  future<R> submit(const task<R(A)>& t, A arg, call_options opts = {}) {
+  future<R> submit(const task<R(A)>& t, std::type_identity_t<A> arg, call_options opts = {}) {
     auto state = std::make_shared<detail::future_state<R>>();
-    auto spec = make_spec<A>(t.id(), std::vector<A>{std::move(arg)}, opts);
+    auto spec = make_spec(t, std::vector<A>{std::move(arg)}, opts);
     state->count = 1;
     detail::future_state<R>* raw = state.get();
     state->on_chunk = [raw](const detail::completion& c) {
@@ -182,19 +182,20 @@ class pool {
     return future<R>(this, std::move(state));
   }
 
-  /// Folds every task's result with `op`, starting from `init`. Executors fold their
-  /// chunks; rank 0 folds only the per-chunk partials. Throws task_error on failure.
+  /// Folds every task's result with `op`, starting from `init` (which converts to R).
+  /// Executors fold their chunks; rank 0 folds only the per-chunk partials. Throws
+  /// task_error on failure.
   template <class R, class A, class Inputs>
-  R map_reduce(const task<R(A)>& t, Inputs&& inputs, const reduction<R>& op, R init, call_options opts = {}) {
+  R map_reduce(const task<R(A)>& t, Inputs&& inputs, const reduction<R>& op, std::type_identity_t<R> init,
+               call_options opts = {}) {
+    if (!op.valid()) throw error("pool::map_reduce: the reduction is empty; assign it from define_reduction first");
     auto state = std::make_shared<detail::batch_state>();
-    auto spec = make_spec<A>(t.id(), std::forward<Inputs>(inputs), opts);
+    auto spec = make_spec(t, std::forward<Inputs>(inputs), opts);
     spec.reduction_id = op.id();
     state->count = spec.count;
     R total = std::move(init);
     state->on_chunk = [&](const detail::completion& c) {
-      if (c.header.layout != detail::reduced_result) throw error("rankpool wire: expected a partial reduction");
-      detail::wire_reader reader(c.body());
-      if (reader.get<std::uint32_t>() != 0) total = op(total, codec<R>::decode(reader.rest()));
+      if (auto partial = detail::wire::decode_reduced_result<R>(c.header.layout, c.body())) total = op(total, *partial);
     };
     submit_batch(std::move(spec), state);
     while (!state->finished) poll(true);
@@ -223,10 +224,18 @@ class pool {
   double busy_seconds() const noexcept { return busy_seconds_; }
 
  private:
-  template <class A, class Inputs>
-  detail::batch_spec make_spec(std::uint32_t task_id, Inputs&& inputs, const call_options& opts) {
+  template <class R, class A, class F>
+  task<R(A)> add_task(std::string name, F fn) {
+    static_assert(!std::is_void_v<R>, "a task returns a value (return a status code or empty struct)");
+    const auto id = table_.add_task(detail::task_entry{name, detail::typed_chunk_runner<R, A, F>(std::move(fn))});
+    return task<R(A)>(id, std::move(name));
+  }
+
+  template <class R, class A, class Inputs>
+  detail::batch_spec make_spec(const task<R(A)>& t, Inputs&& inputs, const call_options& opts) {
+    if (!t.valid()) throw error("pool: the task is empty (default-constructed); assign it from define_task first");
     detail::batch_spec spec;
-    spec.task_id = task_id;
+    spec.task_id = t.id();
     spec.policy = opts.chunking.value_or(options_.chunking);
     spec.retries = opts.retries.value_or(options_.retries);
     spec.abort_on_error = opts.on_error.value_or(options_.on_error) == error_policy::abort;
@@ -239,21 +248,15 @@ class pool {
       auto owned = std::make_shared<const stored>(stored(std::begin(inputs), std::end(inputs)));
       spec.count = owned->size();
       spec.encode_inputs = [owned](std::uint64_t first, std::uint32_t count, byte_buffer& out) {
-        const std::size_t offsets_at = out.size();
-        out.resize(offsets_at + (std::size_t{count} + 1) * sizeof(std::uint64_t));
-        const std::size_t data_at = out.size();
-        std::vector<std::uint64_t> offsets(std::size_t{count} + 1, 0);
-        for (std::uint32_t i = 0; i < count; ++i) {
-          codec<A>::encode((*owned)[first + i], out);
-          offsets[i + 1] = out.size() - data_at;
-        }
-        std::memcpy(out.data() + offsets_at, offsets.data(), offsets.size() * sizeof(std::uint64_t));
+        detail::wire::encode_chunk_inputs(*owned, first, count, out);
       };
     }
     return spec;
   }
 
   void submit_batch(detail::batch_spec spec, std::shared_ptr<detail::batch_state> state);
+  /// A final failure as the driver reports it: the record plus rank, host and attempts.
+  task_failure final_failure(const detail::completion& c, detail::wire::failure_record record) const;
   void require_driver(const char* what) const;
   void handshake();
 

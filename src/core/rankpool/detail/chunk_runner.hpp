@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "rankpool/detail/exception_type.hpp"
 #include "rankpool/detail/task_table.hpp"
 #include "rankpool/detail/wire.hpp"
 
@@ -24,59 +25,50 @@ class typed_chunk_runner {
   explicit typed_chunk_runner(Fn fn) : fn_(std::move(fn)) {}
 
   void operator()(const chunk_input& in, chunk_output& out, const exec_context& ctx) const {
-    const std::uint32_t n = in.count;
+    const std::uint32_t n = in.chunk.header.count;
     const int threads = std::max(1, std::min<int>(ctx.threads, static_cast<int>(n)));
     out.threads_used = static_cast<std::uint32_t>(threads);
-    out.failed = 0;
     out.failed_flags.clear();
-    out.errors.clear();
-    out.body.clear();
+    out.failures.clear();
     if (in.reduction) {
-      run_reduction(in, out, ctx, threads);
+      run_reduction(in, out, threads);
     } else if constexpr (codec<Result>::fixed_size) {
-      out.layout = fixed_results;
-      out.item_bytes = sizeof(Result);
-      out.body.resize(std::size_t{n} * sizeof(Result));
-      char* base = out.body.data();
-      out.busy_seconds = for_each_item(in, out, ctx, threads, [&](std::uint32_t i, Result&& r) {
-        codec<Result>::encode_at(r, base + std::size_t{i} * sizeof(Result));
-      });
+      const wire::fixed_results_writer<Result> results(n, out.body);
+      out.layout = results.layout;
+      out.item_bytes = results.item_bytes;
+      out.busy_seconds = for_each_item(in, out, threads, [&](std::uint32_t i, Result&& r) { results.set(i, r); });
     } else {
-      out.layout = variable_results;
+      out.layout = wire::variable_results;
       out.item_bytes = 0;
       std::vector<byte_buffer> items(n);
-      out.busy_seconds = for_each_item(in, out, ctx, threads,
+      out.busy_seconds = for_each_item(in, out, threads,
                                        [&](std::uint32_t i, Result&& r) { codec<Result>::encode(r, items[i]); });
-      wire_writer w(out.body);
-      std::uint64_t offset = 0;
-      w.put(offset);
-      for (const auto& item : items) w.put(offset += item.size());
-      for (const auto& item : items) w.put_bytes(item.data(), item.size());
+      wire::encode_variable_results(items, out.body);
     }
   }
 
  private:
-  Result call(const chunk_input& in, std::uint32_t i) const {
+  Result call(const wire::chunk_view& chunk, std::uint32_t i) const {
     using input_type = std::decay_t<Arg>;
     if constexpr (std::is_integral_v<input_type>) {
-      if (!in.has_inputs) return fn_(static_cast<input_type>(in.index_base + in.first + i));
+      if (!chunk.has_inputs()) return fn_(static_cast<input_type>(chunk.header.index_base + chunk.header.first + i));
     }
-    if (!in.has_inputs) throw error("rankpool: an index-range chunk reached a task that takes a non-integer input");
-    return fn_(codec<input_type>::decode(in.input(i)));
+    if (!chunk.has_inputs())
+      throw error("rankpool: an index-range chunk reached a task that takes a non-integer input");
+    return fn_(codec<input_type>::decode(chunk.input(i)));
   }
 
   /// Calls the task for every item; sink(i, result) stores a success. Returns busy thread-seconds.
   template <class Sink>
-  double for_each_item(const chunk_input& in, chunk_output& out, const exec_context& ctx, int threads,
-                       Sink&& sink) const {
-    const std::uint32_t n = in.count;
+  double for_each_item(const chunk_input& in, chunk_output& out, int threads, Sink&& sink) const {
+    const std::uint32_t n = in.chunk.header.count;
     auto run_item = [&](std::uint32_t i) {
       try {
-        sink(i, call(in, i));
+        sink(i, call(in.chunk, i));
       } catch (const std::exception& e) {
-        record_failure(out, n, i, ctx.where + ": " + e.what());
+        record_failure(out, n, wire::failure_record{i, current_exception_type(), e.what()});
       } catch (...) {
-        record_failure(out, n, i, ctx.where + ": unknown exception");
+        record_failure(out, n, wire::failure_record{i, current_exception_type(), "unknown exception"});
       }
     };
     if (threads == 1) {
@@ -98,32 +90,29 @@ class typed_chunk_runner {
     return busy;
   }
 
-  void run_reduction(const chunk_input& in, chunk_output& out, const exec_context& ctx, int threads) const {
+  void run_reduction(const chunk_input& in, chunk_output& out, int threads) const {
     if (in.reduction->type != typeid(Result))
       throw error("reduction '" + in.reduction->name + "' does not fold this task's result type");
     const auto& op = *static_cast<const std::function<Result(const Result&, const Result&)>*>(in.reduction->op.get());
     std::vector<std::optional<Result>> partial(static_cast<std::size_t>(threads));
-    out.busy_seconds = for_each_item(in, out, ctx, threads, [&](std::uint32_t, Result&& r) {
+    out.busy_seconds = for_each_item(in, out, threads, [&](std::uint32_t, Result&& r) {
       auto& mine = partial[static_cast<std::size_t>(omp_get_thread_num())];
       mine = mine ? op(*mine, r) : std::move(r);
     });
     std::optional<Result> total;
     for (auto& p : partial)
       if (p) total = total ? op(*total, *p) : std::move(*p);
-    out.layout = reduced_result;
+    out.layout = wire::reduced_result;
     out.item_bytes = 0;
-    wire_writer w(out.body);
-    w.put(static_cast<std::uint32_t>(total.has_value()));
-    if (total) codec<Result>::encode(*total, out.body);
+    wire::encode_reduced_result(total, out.body);
   }
 
-  static void record_failure(chunk_output& out, std::uint32_t n, std::uint32_t i, std::string message) {
+  static void record_failure(chunk_output& out, std::uint32_t n, wire::failure_record failure) {
 #pragma omp critical(rankpool_chunk_failure)
     {
       if (out.failed_flags.empty()) out.failed_flags.assign(n, 0);
-      out.failed_flags[i] = 1;
-      ++out.failed;
-      out.errors.emplace_back(i, std::move(message));
+      out.failed_flags[failure.item] = 1;
+      out.failures.push_back(std::move(failure));
     }
   }
 

@@ -1,11 +1,9 @@
 #include "rankpool/detail/scheduler.hpp"
 
 #include <algorithm>
-#include <cstdio>
-#include <exception>
 
+#include "rankpool/detail/fatal.hpp"
 #include "rankpool/detail/mpi_check.hpp"
-#include "rankpool/detail/wire.hpp"
 
 namespace rankpool::detail {
 
@@ -15,7 +13,6 @@ struct scheduler::batch {
   chunk_sizer sizer;
   std::uint64_t next = 0;                                    ///< first item never dispatched
   std::deque<std::pair<std::uint64_t, std::uint32_t>> retry;  ///< (item, attempt)
-  std::unordered_map<std::uint64_t, std::uint32_t> attempts;  ///< items that failed at least once
   std::uint64_t chunks_in_flight = 0;
   std::uint64_t settled = 0;  ///< items with a final state
   bool cancelled = false;
@@ -27,19 +24,17 @@ struct scheduler::batch {
 };
 
 scheduler::scheduler(const environment& env, const task_table& table, scheduler_options options)
-    : env_(env), table_(table), options_(std::move(options)) {
+    : env_(env),
+      table_(table),
+      options_(std::move(options)),
+      sends_(env.comm()),
+      scheduler_who_(options_.local_identity.where + " (scheduler)"),
+      executor_who_(options_.local_identity.where + " (executor)") {
   executor_load_.assign(static_cast<std::size_t>(env_.size()), 0);
   total_threads_ = 0;
   for (int t : options_.worker_threads) total_threads_ += std::max(1, t);
   local_thread_ = std::thread([this] { local_executor_loop(); });
-  scheduler_thread_ = std::thread([this] {
-    try {
-      loop();
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "rankpool: fatal error in rank 0's scheduler: %s\n", e.what());
-      env_.abort(1);
-    }
-  });
+  scheduler_thread_ = std::thread([this] { fatal_on_exception(env_, scheduler_who_, [this] { loop(); }); });
 }
 
 scheduler::~scheduler() {
@@ -56,13 +51,6 @@ std::uint64_t scheduler::submit(batch_spec spec) {
   requests_pending_ = true;
   wake_.notify_one();
   return id;
-}
-
-void scheduler::cancel(std::uint64_t batch_id) {
-  std::lock_guard lock(request_mutex_);
-  cancels_.push_back(batch_id);
-  requests_pending_ = true;
-  wake_.notify_one();
 }
 
 void scheduler::cancel_all() {
@@ -105,13 +93,13 @@ bool scheduler::iterate() {
   bool progressed = take_requests();
   progressed |= receive_results();
   progressed |= dispatch();
-  progressed |= complete_sends();
+  progressed |= sends_.complete();
   return progressed;
 }
 
 void scheduler::loop() {
   limit_kernel_threads(options_.local_identity);
-  int idle_rounds = 0;
+  backoff idle;
   while (true) {
     bool progressed = false;
     {
@@ -127,15 +115,19 @@ void scheduler::loop() {
       if (stopping && all_done()) break;
     }
     if (progressed) {
-      idle_rounds = 0;
+      idle.reset();
     } else {
-      idle_wait(++idle_rounds);
+      idle_wait(idle);
     }
   }
   // Every executor is idle now: tell the workers to leave their serve loop.
+  byte_buffer stop;
+  wire::encode_stop(stop);
   for (int rank = 1; rank < env_.size(); ++rank)
-    mpi_check(MPI_Send(nullptr, 0, MPI_BYTE, rank, static_cast<int>(tag::stop), env_.comm()), "MPI_Send(stop)");
-  while (!sends_.empty()) complete_sends();
+    mpi_check(MPI_Send(stop.data(), static_cast<int>(stop.size()), MPI_BYTE, rank, static_cast<int>(wire::tag::stop),
+                       env_.comm()),
+              "MPI_Send(stop)");
+  while (!sends_.empty()) sends_.complete();
   {
     std::lock_guard lock(local_mutex_);
     local_stop_ = true;
@@ -153,34 +145,28 @@ bool scheduler::drive_until_completion(completion& out, std::chrono::millisecond
   std::unique_lock progress(progress_mutex_);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   bool got = false;
-  int idle_rounds = 0;
-  try {
+  backoff idle;
+  fatal_on_exception(env_, scheduler_who_, [&] {
     while (!(got = next_completion(out, false, timeout))) {
       if (iterate()) {
-        idle_rounds = 0;
+        idle.reset();
       } else {
         if (std::chrono::steady_clock::now() >= deadline) break;
-        idle_wait(++idle_rounds);
+        idle_wait(idle);
       }
     }
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "rankpool: fatal error in rank 0's scheduler: %s\n", e.what());
-    env_.abort(1);
-  }
+  });
   driver_progressing_ = false;
   progress.unlock();
   driver_done_.notify_all();
   return got;
 }
 
-void scheduler::idle_wait(int idle_rounds) {
-  // Spin while chunks are short (the next reply is microseconds away); when they
-  // are long, every spinning round is stolen from a computing thread on this node,
-  // so sleep at once. The sleep doubles up to 1 ms.
-  const int spin_rounds = last_chunk_estimate_ < spin_below_chunk_seconds ? 64 : 0;
-  if (idle_rounds <= spin_rounds) return;
-  const int step = (idle_rounds - spin_rounds) / 8;
-  const auto wait = std::chrono::microseconds(std::min(1000, 1 << std::min(10, step + 3)));
+void scheduler::idle_wait(backoff& idle) {
+  const auto wait = idle.next_wait(last_chunk_estimate_);
+  if (wait.count() == 0) return;
+  // On the condition variable rather than asleep: the driver and the local executor
+  // wake the loop at once when they hand it work.
   std::unique_lock lock(request_mutex_);
   wake_.wait_for(lock, wait, [this] { return requests_pending_.load() || local_replies_pending_.load(); });
 }
@@ -188,12 +174,10 @@ void scheduler::idle_wait(int idle_rounds) {
 bool scheduler::take_requests() {
   if (!requests_pending_.load(std::memory_order_acquire)) return false;
   std::vector<std::pair<std::uint64_t, batch_spec>> added;
-  std::vector<std::uint64_t> cancelled;
   bool everything = false;
   {
     std::lock_guard lock(request_mutex_);
     added.swap(new_batches_);
-    cancelled.swap(cancels_);
     everything = cancel_everything_;
     cancel_everything_ = false;
     requests_pending_ = false;
@@ -205,17 +189,14 @@ bool scheduler::take_requests() {
     batches_.emplace(id, std::move(b));
     finish_batch_if_done(ref);  // an empty batch finishes at once
   }
-  auto cancel_one = [this](batch& b) {
-    b.cancelled = true;
-    b.retry.clear();
-    finish_batch_if_done(b);
-  };
-  for (auto id : cancelled)
-    if (auto it = batches_.find(id); it != batches_.end()) cancel_one(*it->second);
   if (everything) {
     std::vector<batch*> all;
     for (auto& [id, b] : batches_) all.push_back(b.get());
-    for (auto* b : all) cancel_one(*b);
+    for (auto* b : all) {
+      b->cancelled = true;
+      b->retry.clear();
+      finish_batch_if_done(*b);
+    }
   }
   return true;
 }
@@ -236,7 +217,7 @@ bool scheduler::make_chunk(int rank, byte_buffer& out) {
   for (auto id : batch_order_) {
     batch& b = *batches_.at(id);
     if (!b.has_work()) continue;
-    chunk_header header{};
+    wire::chunk_header header{};
     header.chunk_id = next_chunk_id_++;
     header.task_id = b.spec.task_id;
     header.reduction_id = b.spec.reduction_id;
@@ -252,7 +233,7 @@ bool scheduler::make_chunk(int rank, byte_buffer& out) {
       header.count = b.sizer.next(b.spec.count - b.next, options_.worker_threads[static_cast<std::size_t>(rank)]);
       b.next += header.count;
     }
-    write_chunk_header(out, header);
+    wire::encode_chunk(header, out);
     if (b.spec.encode_inputs) b.spec.encode_inputs(header.first, header.count, out);
     in_flight_.emplace(header.chunk_id, in_flight{b.id, header.first, header.count, attempt, rank});
     double item_seconds = b.sizer.mean_item_seconds();
@@ -276,13 +257,9 @@ bool scheduler::dispatch() {
     const int rank = (next_rank_ + step) % ranks;
     auto& load = executor_load_[static_cast<std::size_t>(rank)];
     while (load < options_.prefetch) {
-      byte_buffer buffer;
-      if (!spare_buffers_.empty()) {
-        buffer = std::move(spare_buffers_.back());
-        spare_buffers_.pop_back();
-      }
+      byte_buffer buffer = sends_.take_buffer();
       if (!make_chunk(rank, buffer)) {
-        spare_buffers_.push_back(std::move(buffer));
+        sends_.give_back(std::move(buffer));
         next_rank_ = (rank + 1) % ranks;
         return progressed;
       }
@@ -292,7 +269,7 @@ bool scheduler::dispatch() {
         // A chunk this short costs less than waking the executor thread: run it here,
         // then go back to polling (one per round, so MPI traffic is never starved).
         execute_chunk(table_, buffer, inline_reply_, options_.local_identity, inline_scratch_);
-        spare_buffers_.push_back(std::move(buffer));
+        sends_.give_back(std::move(buffer));
         handle_result(std::move(inline_reply_));
         inline_reply_ = byte_buffer();
         break;
@@ -304,30 +281,11 @@ bool scheduler::dispatch() {
         }
         local_wake_.notify_one();
       } else {
-        auto& send = sends_.emplace_back(pending_send{MPI_REQUEST_NULL, std::move(buffer)});
-        mpi_check(MPI_Isend(send.bytes.data(), static_cast<int>(send.bytes.size()), MPI_BYTE, rank,
-                            static_cast<int>(tag::chunk), env_.comm(), &send.request),
-                  "MPI_Isend(chunk)");
+        sends_.send(rank, wire::tag::chunk, std::move(buffer));
       }
     }
   }
   next_rank_ = (next_rank_ + 1) % ranks;
-  return progressed;
-}
-
-bool scheduler::complete_sends() {
-  bool progressed = false;
-  for (auto it = sends_.begin(); it != sends_.end();) {
-    int done = 0;
-    mpi_check(MPI_Test(&it->request, &done, MPI_STATUS_IGNORE), "MPI_Test(chunk send)");
-    if (!done) {
-      ++it;
-      continue;
-    }
-    if (spare_buffers_.size() < 64) spare_buffers_.push_back(std::move(it->bytes));
-    it = sends_.erase(it);
-    progressed = true;
-  }
   return progressed;
 }
 
@@ -345,17 +303,10 @@ bool scheduler::receive_results() {
   }
   if (env_.size() == 1) return progressed;
   for (int received = 0; received < 64; ++received) {
-    int flag = 0;
+    // A fresh buffer each time: the completion takes it to the driver.
+    byte_buffer message;
     MPI_Status status;
-    mpi_check(MPI_Iprobe(MPI_ANY_SOURCE, static_cast<int>(tag::result), env_.comm(), &flag, &status),
-              "MPI_Iprobe(result)");
-    if (!flag) break;
-    int bytes = 0;
-    mpi_check(MPI_Get_count(&status, MPI_BYTE, &bytes), "MPI_Get_count(result)");
-    byte_buffer message(static_cast<std::size_t>(bytes));
-    mpi_check(MPI_Recv(message.data(), bytes, MPI_BYTE, status.MPI_SOURCE, static_cast<int>(tag::result),
-                       env_.comm(), MPI_STATUS_IGNORE),
-              "MPI_Recv(result)");
+    if (!try_receive(env_.comm(), MPI_ANY_SOURCE, static_cast<int>(wire::tag::result), message, status)) break;
     handle_result(std::move(message));
     progressed = true;
   }
@@ -363,32 +314,26 @@ bool scheduler::receive_results() {
 }
 
 void scheduler::handle_result(byte_buffer message) {
-  wire_reader reader(message);
-  completion c;
-  c.header = reader.get<result_header>();
-  auto flight = in_flight_.find(c.header.chunk_id);
+  wire::result_view result = wire::decode_result(message);
+  auto flight = in_flight_.find(result.header.chunk_id);
   if (flight == in_flight_.end())
-    throw error("rankpool: result for unknown chunk " + std::to_string(c.header.chunk_id));
+    throw error("rankpool: result for unknown chunk " + std::to_string(result.header.chunk_id));
   const in_flight chunk = flight->second;
+  if (result.header.count != chunk.count)
+    throw error("rankpool: result for chunk " + std::to_string(result.header.chunk_id) + " has " +
+                std::to_string(result.header.count) + " items, not " + std::to_string(chunk.count));
   in_flight_.erase(flight);
   --executor_load_[static_cast<std::size_t>(chunk.rank)];
 
+  completion c;
+  c.header = result.header;
   c.batch_id = chunk.batch_id;
   c.first = chunk.first;
   c.count = chunk.count;
   c.attempt = chunk.attempt;
-  std::vector<std::pair<std::uint32_t, std::string>> errors;
-  if (c.header.failed > 0) {
-    auto flags = reader.take(chunk.count);
-    c.states.assign(flags.begin(), flags.end());
-    for (std::uint32_t e = 0; e < c.header.failed; ++e) {
-      const auto item = reader.get<std::uint32_t>();
-      const auto length = reader.get<std::uint32_t>();
-      auto text = reader.take(length);
-      errors.emplace_back(item, std::string(text.data(), text.size()));
-    }
-  }
-  c.body_offset = message.size() - reader.rest().size();
+  c.states.reserve(result.failed_flags.size());
+  for (char flag : result.failed_flags) c.states.push_back(flag != 0 ? item_failed : item_ok);
+  c.body_offset = result.body_offset;
 
   auto it = batches_.find(chunk.batch_id);
   batch* b = it == batches_.end() ? nullptr : it->second.get();
@@ -398,21 +343,21 @@ void scheduler::handle_result(byte_buffer message) {
   task_item_seconds_[b->spec.task_id] = b->sizer.mean_item_seconds();
 
   // Failed items go back in the queue while attempts remain; only final failures reach the driver.
-  for (auto& [item, text] : errors) {
-    const std::uint64_t index = chunk.first + item;
+  for (auto& failure : result.failures) {
+    const std::uint64_t index = chunk.first + failure.item;
     const std::uint32_t attempts = chunk.attempt;
     if (!b->cancelled && static_cast<int>(attempts) <= b->spec.retries) {
-      c.states[item] = item_retrying;
+      c.states[failure.item] = item_retrying;
       b->retry.emplace_back(index, attempts + 1);
     } else {
-      c.errors.emplace_back(item, std::move(text));
+      c.failures.push_back(std::move(failure));
     }
   }
   std::uint64_t final_items = chunk.count;
   if (!c.states.empty())
     final_items -= static_cast<std::uint64_t>(std::count(c.states.begin(), c.states.end(), item_retrying));
   b->settled += final_items;
-  if (!c.errors.empty() && b->spec.abort_on_error) {
+  if (!c.failures.empty() && b->spec.abort_on_error) {
     b->cancelled = true;
     b->retry.clear();
   }
@@ -434,12 +379,8 @@ void scheduler::local_executor_loop() {
       message = std::move(local_queue_.front());
       local_queue_.pop_front();
     }
-    try {
-      execute_chunk(table_, message, reply, options_.local_identity, scratch);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "rankpool: fatal error in rank 0's executor: %s\n", e.what());
-      env_.abort(1);
-    }
+    fatal_on_exception(env_, executor_who_,
+                       [&] { execute_chunk(table_, message, reply, options_.local_identity, scratch); });
     {
       std::lock_guard lock(local_mutex_);
       local_replies_.push_back(std::move(reply));

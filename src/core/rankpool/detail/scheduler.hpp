@@ -1,61 +1,30 @@
 #pragma once
-/// Rank 0's scheduler: a thread that makes every MPI call on rank 0, hands chunks
-/// to whichever executor has room, keeps each executor `prefetch` chunks deep, and
-/// queues what comes back for the driver thread.
+/// Rank 0's scheduler: hands chunks to whichever executor has room, keeps each
+/// executor `prefetch` chunks deep, and queues what comes back for the driver thread.
+/// Its loop runs on its own thread, or on the driver's while the driver waits for
+/// results (drive_until_completion); whichever runs it holds progress_mutex_, so on
+/// rank 0 only one thread at a time calls MPI (MPI_THREAD_SERIALIZED).
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
-#include <functional>
-#include <list>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
-#include "rankpool/chunking.hpp"
+#include "rankpool/detail/backoff.hpp"
+#include "rankpool/detail/batch_spec.hpp"
+#include "rankpool/detail/completion.hpp"
 #include "rankpool/detail/executor.hpp"
+#include "rankpool/detail/send_queue.hpp"
 #include "rankpool/environment.hpp"
 
 namespace rankpool::detail {
 
-struct batch_spec {
-  std::uint32_t task_id = 0;
-  std::uint32_t reduction_id = no_reduction;
-  std::uint64_t count = 0;
-  std::uint64_t index_base = 0;
-  /// Appends (count+1) offsets and the encoded inputs of items [first, first+count);
-  /// empty for index-range batches.
-  std::function<void(std::uint64_t first, std::uint32_t count, byte_buffer& out)> encode_inputs;
-  chunk_policy policy;
-  int retries = 0;
-  bool abort_on_error = true;
-};
-
-enum item_state : std::uint8_t { item_ok = 0, item_failed = 1, item_retrying = 2 };
-
-/// One event for the driver: a chunk came back, or a batch has nothing more to say.
-struct completion {
-  enum class kind { chunk, batch_finished };
-  kind what = kind::chunk;
-  std::uint64_t batch_id = 0;
-  std::uint64_t first = 0;
-  std::uint32_t count = 0;
-  std::uint32_t attempt = 1;
-  result_header header{};
-  std::vector<std::uint8_t> states;                            ///< empty when every item succeeded
-  std::vector<std::pair<std::uint32_t, std::string>> errors;   ///< final failures only
-  byte_buffer message;
-  std::size_t body_offset = 0;
-  std::uint64_t cancelled = 0;  ///< batch_finished: items that never ran
-
-  byte_view body() const { return byte_view(message).subspan(body_offset); }
-  bool item_ok_at(std::uint32_t i) const { return states.empty() || states[i] == item_ok; }
-};
-
 struct scheduler_options {
-  int local_threads = 1;
   int prefetch = 2;
   std::vector<int> worker_threads;  ///< threads of each rank, indexed by rank (0 = local)
   executor_identity local_identity;
@@ -69,7 +38,6 @@ class scheduler {
   scheduler& operator=(const scheduler&) = delete;
 
   std::uint64_t submit(batch_spec spec);
-  void cancel(std::uint64_t batch_id);
   /// Takes the next event; with `block`, waits up to `timeout` for one.
   bool next_completion(completion& out, bool block, std::chrono::milliseconds timeout);
   /// Like next_completion(block), but the calling (driver) thread runs the scheduler
@@ -89,23 +57,18 @@ class scheduler {
     std::uint32_t attempt;
     int rank;
   };
-  struct pending_send {
-    MPI_Request request;
-    byte_buffer bytes;
-  };
 
   void loop();
   bool iterate();
   bool take_requests();
   bool receive_results();
   bool dispatch();
-  bool complete_sends();
   void handle_result(byte_buffer message);
   bool make_chunk(int rank, byte_buffer& out);
   void finish_batch_if_done(batch& b);
   void push_completion(completion c);
   void local_executor_loop();
-  void idle_wait(int idle_rounds);
+  void idle_wait(backoff& idle);
   bool all_done() const;
 
   const environment& env_;
@@ -113,13 +76,12 @@ class scheduler {
   scheduler_options options_;
   int total_threads_ = 1;
 
-  // Scheduler-thread state.
+  // State of whoever runs the loop (under progress_mutex_).
   std::unordered_map<std::uint64_t, std::unique_ptr<batch>> batches_;
   std::deque<std::uint64_t> batch_order_;
   std::unordered_map<std::uint64_t, in_flight> in_flight_;
   std::vector<int> executor_load_;
-  std::list<pending_send> sends_;
-  std::vector<byte_buffer> spare_buffers_;
+  send_queue sends_;
   std::uint64_t next_chunk_id_ = 1;
   int next_rank_ = 0;
   /// Per task id, the latest batch's mean seconds per item: the estimate for a new
@@ -128,9 +90,8 @@ class scheduler {
 
   /// Chunks expected to run shorter than this on rank 0 run inline in the scheduler loop.
   static constexpr double inline_chunk_seconds = 20e-6;
-  /// The scheduler loop spins before sleeping only while chunks are shorter than this.
-  static constexpr double spin_below_chunk_seconds = 100e-6;
-  /// Atomic: idle_wait reads it after the scheduler thread has let go of progress_mutex_.
+  /// The expected duration of the latest chunk handed out, for the back-off. Atomic:
+  /// idle_wait reads it after the scheduler thread has let go of progress_mutex_.
   std::atomic<double> last_chunk_estimate_{0};
   byte_buffer inline_reply_;
   chunk_output inline_scratch_;
@@ -146,7 +107,6 @@ class scheduler {
   std::condition_variable wake_;
   std::atomic<bool> requests_pending_{false};
   std::vector<std::pair<std::uint64_t, batch_spec>> new_batches_;
-  std::vector<std::uint64_t> cancels_;
   bool cancel_everything_ = false;
   bool shutdown_requested_ = false;
   std::uint64_t next_batch_id_ = 1;
@@ -164,11 +124,12 @@ class scheduler {
   std::atomic<bool> local_replies_pending_{false};
   bool local_stop_ = false;
 
+  // Who a fatal error names: computed once, drive_until_completion runs per get().
+  std::string scheduler_who_;
+  std::string executor_who_;
+
   std::thread local_thread_;
   std::thread scheduler_thread_;
 };
-
-/// Executor loop of ranks > 0: run chunks from rank 0 until it says stop.
-void serve(const environment& env, const task_table& table, const executor_identity& self);
 
 }  // namespace rankpool::detail

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "rankpool/codec.hpp"
+#include "rankpool/detail/wire.hpp"
 
 namespace rankpool::detail {
 
@@ -20,35 +21,24 @@ struct reduction_entry {
 
 /// One chunk as the executor sees it.
 struct chunk_input {
-  std::uint64_t first = 0;
-  std::uint64_t index_base = 0;
-  std::uint32_t count = 0;
-  bool has_inputs = false;
-  std::vector<std::uint64_t> offsets;  ///< count+1 entries when has_inputs
-  byte_view input_bytes;
+  wire::chunk_view chunk;
   const reduction_entry* reduction = nullptr;
-
-  byte_view input(std::uint32_t i) const {
-    return input_bytes.subspan(offsets[i], offsets[i + 1] - offsets[i]);
-  }
 };
 
 /// What running a chunk produced; the body holds the result bytes in wire layout.
 struct chunk_output {
   std::uint32_t layout = 0;
   std::uint32_t item_bytes = 0;
-  std::uint32_t failed = 0;
   std::uint32_t threads_used = 1;
   double busy_seconds = 0;
-  std::vector<std::uint8_t> failed_flags;                      ///< count entries when failed > 0
-  std::vector<std::pair<std::uint32_t, std::string>> errors;   ///< (item offset, message)
+  std::vector<std::uint8_t> failed_flags;      ///< count entries when an item failed
+  std::vector<wire::failure_record> failures;  ///< one per failed item
   byte_buffer body;
 };
 
-/// Where the chunk runs: its thread budget and how to name this rank in errors.
+/// Where the chunk runs: its thread budget.
 struct exec_context {
   int threads = 1;
-  std::string where;  ///< "Worker r of N on host"
 };
 
 struct task_entry {

@@ -1,33 +1,49 @@
 #pragma once
-/// The wire protocol between rank 0's scheduler and the executors.
+/// The wire protocol between rank 0's scheduler and the executors: its tags, its
+/// message layouts, and the encoding and decoding of each. Nothing else reads or
+/// writes a message's bytes.
 ///
-/// Control data travels as raw bytes (MPI_BYTE), never through Boost.Serialization:
-/// a chunk descriptor is a fixed header plus, only for batches with explicit inputs,
-/// the inputs' offsets and bytes. Ranks are assumed to share byte order and ABI
-/// (one binary, one cluster).
+/// Control data travels as raw bytes (MPI_BYTE), never through Boost.Serialization;
+/// ranks share byte order and ABI (one binary, one cluster). Values inside a message
+/// are encoded by codec<T>.
+///
+///   chunk   header, then only for explicit inputs (count+1) uint64 offsets and the inputs
+///   result  header; if failed > 0, count flag bytes and `failed` failure records
+///           (item, type length, type, message length, message); then the body in its layout
+///   stop    empty
+///
+/// Decoding checks every length against the message and throws rankpool::error on a
+/// truncated or malformed one. The hot paths allocate nothing: an index-range chunk is
+/// its header alone, fixed-size results are copied straight into the body, and
+/// decoding hands out views into the received message.
 #include <cstdint>
 #include <cstring>
+#include <optional>
+#include <span>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "rankpool/codec.hpp"
 #include "rankpool/error.hpp"
 
-namespace rankpool::detail {
+namespace rankpool::detail::wire {
 
 enum class tag : int {
-  chunk = 11,     ///< rank 0 -> executor: run these items
-  result = 12,    ///< executor -> rank 0: what the items returned
-  stop = 13,      ///< rank 0 -> executor: no more work, leave the serve loop
-  table = 14,     ///< rank 0 -> executor: fingerprint of the task table, checked at start
+  chunk = 11,   ///< rank 0 -> executor: run these items
+  result = 12,  ///< executor -> rank 0: what the items returned
+  stop = 13,    ///< rank 0 -> executor: no more work, leave the serve loop
 };
+
+/// "chunk", "result" or "stop": for error messages naming an MPI call.
+const char* tag_name(tag t) noexcept;
 
 constexpr std::uint32_t no_reduction = 0xffffffffu;
 
 struct chunk_header {
   std::uint64_t chunk_id;
   std::uint64_t first;       ///< index of the first item in its batch
-  std::uint64_t index_base;  ///< index-range batches: the task sees index_base + item
+  std::uint64_t index_base;  ///< index-range batches: the task sees index_base + first + item
   std::uint32_t count;
   std::uint32_t task_id;
   std::uint32_t reduction_id;  ///< no_reduction, or the reduction to fold results with
@@ -35,7 +51,7 @@ struct chunk_header {
 };
 
 enum result_layout : std::uint32_t {
-  fixed_results = 1,     ///< count * item_bytes result bytes follow
+  fixed_results = 1,     ///< count * item_bytes result bytes
   variable_results = 2,  ///< (count+1) uint64 offsets, then result bytes
   reduced_result = 3,    ///< one uint32 presence flag, then the partial reduction's bytes
 };
@@ -43,60 +59,161 @@ enum result_layout : std::uint32_t {
 struct result_header {
   std::uint64_t chunk_id;
   std::uint32_t count;
-  std::uint32_t failed;        ///< items that threw; statuses and messages follow when > 0
+  std::uint32_t failed;  ///< items that threw; flags and failure records follow when > 0
   std::uint32_t layout;
-  std::uint32_t item_bytes;    ///< for fixed_results
+  std::uint32_t item_bytes;  ///< for fixed_results
   std::uint32_t threads_used;
   std::uint32_t rank;
-  double start_seconds;        ///< relative to the executor's epoch (aligned at start-up)
+  double start_seconds;  ///< relative to the executor's epoch (aligned at start-up)
   double end_seconds;
-  double busy_seconds;         ///< thread-seconds spent inside task calls
+  double busy_seconds;  ///< thread-seconds spent inside task calls
 };
 
-/// Appends plain values and byte runs to a reusable buffer.
-class wire_writer {
+/// A task's exception as it travels: which item of the chunk, the exception's
+/// (demangled) type and its what(). Rank 0 adds rank, host and attempts.
+struct failure_record {
+  std::uint32_t item = 0;
+  std::string type;
+  std::string message;
+};
+
+// ---- chunk ----
+
+/// A chunk message as the executor reads it: views into the message.
+struct chunk_view {
+  chunk_header header{};
+  byte_view offsets;  ///< (count+1) uint64 when has_inputs, validated by decode_chunk
+  byte_view inputs;
+
+  bool has_inputs() const noexcept { return header.has_inputs != 0; }
+  byte_view input(std::uint32_t i) const noexcept {
+    std::uint64_t at[2];
+    std::memcpy(at, offsets.data() + std::size_t{i} * sizeof(std::uint64_t), sizeof at);
+    return inputs.subspan(at[0], at[1] - at[0]);
+  }
+};
+
+/// Writes a chunk's header into `out` (cleared first). An index-range chunk is complete
+/// after it; an explicit-input chunk continues with encode_chunk_inputs.
+void encode_chunk(const chunk_header& header, byte_buffer& out);
+
+/// Appends the inputs [first, first+count) of an explicit-input chunk: their offsets, then their bytes.
+template <class A>
+void encode_chunk_inputs(const std::vector<A>& inputs, std::uint64_t first, std::uint32_t count, byte_buffer& out) {
+  const std::size_t offsets_at = out.size();
+  out.resize(offsets_at + (std::size_t{count} + 1) * sizeof(std::uint64_t));
+  const std::size_t data_at = out.size();
+  std::uint64_t offset = 0;
+  std::memcpy(out.data() + offsets_at, &offset, sizeof offset);
+  for (std::uint32_t i = 0; i < count; ++i) {
+    codec<A>::encode(inputs[first + i], out);
+    offset = out.size() - data_at;
+    std::memcpy(out.data() + offsets_at + (std::size_t{i} + 1) * sizeof offset, &offset, sizeof offset);
+  }
+}
+
+/// Reads a chunk message; throws rankpool::error if it is truncated or its offsets are not
+/// a non-decreasing run within the message.
+chunk_view decode_chunk(byte_view message);
+
+// ---- result ----
+
+/// Writes a result message into `out` (cleared first). `failed_flags` (one byte per item)
+/// and `failures` are sent only when header.failed > 0; `body` is already in header.layout.
+void encode_result(const result_header& header, std::span<const std::uint8_t> failed_flags,
+                   const std::vector<failure_record>& failures, byte_view body, byte_buffer& out);
+
+/// A result message as rank 0 reads it: the body and flags are views into the message.
+struct result_view {
+  result_header header{};
+  byte_view failed_flags;  ///< header.count bytes (non-zero: the item failed) when header.failed > 0
+  std::vector<failure_record> failures;
+  std::size_t body_offset = 0;  ///< where the body starts in the message
+  byte_view body;
+};
+
+/// Reads a result message; throws rankpool::error if it is truncated or inconsistent.
+result_view decode_result(byte_view message);
+
+// ---- stop ----
+
+/// The stop message is empty: `out` is cleared.
+void encode_stop(byte_buffer& out);
+/// Throws rankpool::error if a stop message carries bytes.
+void decode_stop(byte_view message);
+
+// ---- result bodies ----
+
+/// The fixed_results body: the runner's threads write each value in place, no per-item buffer.
+template <class R>
+class fixed_results_writer {
  public:
-  explicit wire_writer(byte_buffer& out) : out_(out) {}
-  template <class T>
-  void put(const T& value) {
-    static_assert(std::is_trivially_copyable_v<T>);
-    put_bytes(reinterpret_cast<const char*>(&value), sizeof(T));
+  static_assert(codec<R>::fixed_size);
+  static constexpr std::uint32_t layout = fixed_results;
+  static constexpr std::uint32_t item_bytes = sizeof(R);
+
+  fixed_results_writer(std::uint32_t count, byte_buffer& body) {
+    body.clear();
+    body.resize(std::size_t{count} * sizeof(R));
+    base_ = body.data();
   }
-  // resize + memcpy rather than insert: GCC 12 misreports insert of a few bytes as an overflow.
-  void put_bytes(const char* data, std::size_t size) {
-    if (size == 0) return;
-    const std::size_t at = out_.size();
-    out_.resize(at + size);
-    std::memcpy(out_.data() + at, data, size);
-  }
-  std::size_t size() const { return out_.size(); }
+  void set(std::uint32_t i, const R& value) const { codec<R>::encode_at(value, base_ + std::size_t{i} * sizeof(R)); }
 
  private:
-  byte_buffer& out_;
+  char* base_ = nullptr;
 };
 
-/// Reads what wire_writer wrote, checking every length against the message size.
-class wire_reader {
- public:
-  explicit wire_reader(byte_view in) : in_(in) {}
-  template <class T>
-  T get() {
-    static_assert(std::is_trivially_copyable_v<T>);
-    T value;
-    std::memcpy(&value, take(sizeof(T)).data(), sizeof(T));
-    return value;
-  }
-  byte_view take(std::size_t size) {
-    if (size > in_.size() - pos_) throw error("rankpool wire: truncated message");
-    byte_view part = in_.subspan(pos_, size);
-    pos_ += size;
-    return part;
-  }
-  byte_view rest() const { return in_.subspan(pos_); }
+/// The variable_results body from each item's encoding (a failed item's is empty).
+void encode_variable_results(const std::vector<byte_buffer>& items, byte_buffer& body);
 
- private:
-  byte_view in_;
-  std::size_t pos_ = 0;
-};
+/// The reduced_result body: a presence flag, then the chunk's partial fold if any item succeeded.
+template <class R>
+void encode_reduced_result(const std::optional<R>& partial, byte_buffer& body) {
+  body.clear();
+  const std::uint32_t present = partial.has_value() ? 1 : 0;
+  codec<std::uint32_t>::encode(present, body);
+  if (partial) codec<R>::encode(*partial, body);
+}
 
-}  // namespace rankpool::detail
+/// Checks a variable_results body and returns the bytes its offsets point into.
+byte_view checked_variable_bytes(byte_view body, std::uint32_t count);
+/// Offset i of a variable_results body checked by checked_variable_bytes.
+inline std::uint64_t variable_offset(byte_view body, std::uint32_t i) noexcept {
+  std::uint64_t offset;
+  std::memcpy(&offset, body.data() + std::size_t{i} * sizeof offset, sizeof offset);
+  return offset;
+}
+[[noreturn]] void throw_unexpected_layout(std::uint32_t layout, const char* wanted);
+
+/// Calls sink(i, value) for every item i < count of a fixed or variable body with is_ok(i).
+template <class R, class IsOk, class Sink>
+void decode_results(std::uint32_t layout, std::uint32_t count, byte_view body, IsOk&& is_ok, Sink&& sink) {
+  if (layout == fixed_results) {
+    if constexpr (codec<R>::fixed_size) {
+      if (body.size() != std::size_t{count} * sizeof(R)) throw error("rankpool wire: result size mismatch");
+      for (std::uint32_t i = 0; i < count; ++i)
+        if (is_ok(i)) sink(i, codec<R>::decode(body.subspan(std::size_t{i} * sizeof(R), sizeof(R))));
+      return;
+    }
+  } else if (layout == variable_results) {
+    const byte_view bytes = checked_variable_bytes(body, count);
+    for (std::uint32_t i = 0; i < count; ++i) {
+      const std::uint64_t from = variable_offset(body, i);
+      if (is_ok(i)) sink(i, codec<R>::decode(bytes.subspan(from, variable_offset(body, i + 1) - from)));
+    }
+    return;
+  }
+  throw_unexpected_layout(layout, "fixed or variable results");
+}
+
+/// The partial fold of a reduced_result body; empty when no item of the chunk succeeded.
+template <class R>
+std::optional<R> decode_reduced_result(std::uint32_t layout, byte_view body) {
+  if (layout != reduced_result) throw_unexpected_layout(layout, "a partial reduction");
+  if (body.size() < sizeof(std::uint32_t)) throw error("rankpool wire: truncated message");
+  const auto present = codec<std::uint32_t>::decode(body.first(sizeof(std::uint32_t)));
+  if (present == 0) return std::nullopt;
+  return codec<R>::decode(body.subspan(sizeof(std::uint32_t)));
+}
+
+}  // namespace rankpool::detail::wire

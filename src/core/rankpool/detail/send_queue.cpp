@@ -1,0 +1,55 @@
+#include "rankpool/detail/send_queue.hpp"
+
+#include <string>
+
+#include "rankpool/detail/mpi_check.hpp"
+
+namespace rankpool::detail {
+
+void send_queue::send(int rank, wire::tag t, byte_buffer message) {
+  auto& send = sends_.emplace_back(pending{MPI_REQUEST_NULL, std::move(message)});
+  const int rc = MPI_Isend(send.bytes.data(), static_cast<int>(send.bytes.size()), MPI_BYTE, rank,
+                           static_cast<int>(t), comm_, &send.request);
+  if (rc != MPI_SUCCESS) throw mpi_error(std::string("MPI_Isend(") + wire::tag_name(t) + ")", rc);
+}
+
+bool send_queue::complete() {
+  bool progressed = false;
+  for (auto it = sends_.begin(); it != sends_.end();) {
+    int done = 0;
+    mpi_check(MPI_Test(&it->request, &done, MPI_STATUS_IGNORE), "MPI_Test(send)");
+    if (!done) {
+      ++it;
+      continue;
+    }
+    give_back(std::move(it->bytes));
+    it = sends_.erase(it);
+    progressed = true;
+  }
+  return progressed;
+}
+
+byte_buffer send_queue::take_buffer() {
+  if (spares_.empty()) return {};
+  byte_buffer buffer = std::move(spares_.back());
+  spares_.pop_back();
+  return buffer;
+}
+
+void send_queue::give_back(byte_buffer buffer) {
+  if (spares_.size() < max_spares) spares_.push_back(std::move(buffer));
+}
+
+bool try_receive(MPI_Comm comm, int source, int message_tag, byte_buffer& into, MPI_Status& status) {
+  int flag = 0;
+  mpi_check(MPI_Iprobe(source, message_tag, comm, &flag, &status), "MPI_Iprobe");
+  if (!flag) return false;
+  int bytes = 0;
+  mpi_check(MPI_Get_count(&status, MPI_BYTE, &bytes), "MPI_Get_count");
+  into.resize(static_cast<std::size_t>(bytes));
+  mpi_check(MPI_Recv(into.data(), bytes, MPI_BYTE, status.MPI_SOURCE, status.MPI_TAG, comm, MPI_STATUS_IGNORE),
+            "MPI_Recv");
+  return true;
+}
+
+}  // namespace rankpool::detail

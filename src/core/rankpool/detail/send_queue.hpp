@@ -1,0 +1,48 @@
+#pragma once
+/// Non-blocking sends whose buffers live until MPI is done with them, and the spare
+/// buffers they leave behind: shared by rank 0's scheduler (chunks) and the worker
+/// loop (results). A large message must not block its sender while the receiver is busy.
+#include <mpi.h>
+
+#include <list>
+#include <vector>
+
+#include "rankpool/codec.hpp"
+#include "rankpool/detail/wire.hpp"
+
+namespace rankpool::detail {
+
+class send_queue {
+ public:
+  explicit send_queue(MPI_Comm comm) : comm_(comm) {}
+  send_queue(const send_queue&) = delete;
+  send_queue& operator=(const send_queue&) = delete;
+
+  /// Starts sending `message` to `rank`; the queue keeps it until the send completes.
+  void send(int rank, wire::tag t, byte_buffer message);
+  /// Retires the sends that completed, keeping their buffers as spares; true if any did.
+  bool complete();
+  bool empty() const noexcept { return sends_.empty(); }
+
+  /// A buffer to fill (a spare one if there is any, so steady traffic allocates nothing).
+  byte_buffer take_buffer();
+  /// Keeps `buffer` for a later take_buffer (up to a bound, so a burst does not pin memory).
+  void give_back(byte_buffer buffer);
+
+ private:
+  struct pending {
+    MPI_Request request = MPI_REQUEST_NULL;
+    byte_buffer bytes;
+  };
+
+  static constexpr std::size_t max_spares = 64;
+  MPI_Comm comm_;
+  std::list<pending> sends_;
+  std::vector<byte_buffer> spares_;
+};
+
+/// Receives the next message from `source` (or MPI_ANY_SOURCE) with `message_tag` (or
+/// MPI_ANY_TAG) if one has arrived; `into` is resized to it. False if none is there.
+bool try_receive(MPI_Comm comm, int source, int message_tag, byte_buffer& into, MPI_Status& status);
+
+}  // namespace rankpool::detail
