@@ -1,31 +1,34 @@
 #!/usr/bin/env bash
-# End-to-end test of tools/report/rankpool_report.py:
-#   tests/report/report_test.sh BUILD_DIR
-# runs two small jobs (1 rank x 1 thread, 2 ranks x 1 thread) with BUILD_DIR/apps/rankpool,
-# reports both, checks the exit code and every PNG, loads index.html in headless Chromium
-# and asserts every <img> decoded (naturalWidth > 0); then the exit-2 paths (missing file,
-# non-HDF5 file, HDF5 file that is no run file, no arguments). Exit 77 (skipped) only when
-# Chromium is not installed. RANKPOOL_MPIEXEC overrides mpirun; KEEP=1 keeps the temp dir.
+# End-to-end test of `rankpool report` (tools/report/rankpool_report.py):
+#   tests/cli/report_command_test.sh BUILD_DIR [MPIEXEC]
+# runs two small jobs with BUILD_DIR/apps/rankpool (one process alone, and
+# RANKPOOL_TEST_RANKS ranks x 1 thread, default 2, as ctest's report_command_test.2ranks
+# sets it), reports both, checks the exit code and every PNG, loads index.html in headless
+# Chromium and asserts every <img> decoded (naturalWidth > 0); then the exit-2 paths (missing
+# file, non-HDF5 file, HDF5 file that is no run file, no arguments). Exit 77 (skipped) only
+# when Chromium is not installed. MPIEXEC (else RANKPOOL_MPIEXEC, else mpirun) launches the
+# ranks; KEEP=1 keeps the temp dir.
 set -uo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-build="${1:?usage: report_test.sh BUILD_DIR}"
+build="${1:?usage: report_command_test.sh BUILD_DIR [MPIEXEC]}"
 build="$(cd "$build" && pwd)" || exit 1
 rankpool="$build/apps/rankpool"
 report="$repo/tools/report/rankpool_report.py"
 py=/usr/bin/python3
 chromium="$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)"
 if [[ -z "$chromium" ]]; then
-  echo "report_test: SKIPPED: chromium is not installed (apt-get install chromium)"
+  echo "report_command_test: SKIPPED: chromium is not installed (apt-get install chromium)"
   exit 77
 fi
-[[ -x "$rankpool" ]] || { echo "report_test: FAIL: no $rankpool (build the apps first)"; exit 1; }
+[[ -x "$rankpool" ]] || { echo "report_command_test: FAIL: no $rankpool (build the apps first)"; exit 1; }
+ranks="${RANKPOOL_TEST_RANKS:-2}"
+[[ "$ranks" =~ ^[1-9][0-9]*$ ]] || { echo "report_command_test: FAIL: RANKPOOL_TEST_RANKS=$ranks is not a rank count"; exit 1; }
 
 source "$repo/tools/env.sh"
-mpiexec="${RANKPOOL_MPIEXEC:-mpirun}"
-[[ -n "$mpiexec" ]] || mpiexec=mpirun
+mpiexec="${2:-${RANKPOOL_MPIEXEC:-mpirun}}"
 
-tmp="$(mktemp -d /tmp/rankpool_report_test.XXXXXX)"
+tmp="$(mktemp -d /tmp/rankpool_report_command_test.XXXXXX)"
 profile="$(mktemp -d /tmp/rankpool_report_chromium.XXXXXX)"
 cleanup() { rm -rf "$profile"; [[ "${KEEP:-0}" == 1 ]] && echo "kept $tmp" || rm -rf "$tmp"; }
 trap cleanup EXIT
@@ -38,9 +41,9 @@ job_args=(run "$repo/jobs/synthetic_imbalanced.toml" --set params.tasks=250 --se
   --threads 1 --progress none --json --force)
 timeout 120 "$rankpool" "${job_args[@]}" --out "$tmp/run_1x1.h5" >"$tmp/run_1x1.json" 2>"$tmp/run_1x1.err"
 check "rankpool run 1x1 exits 0" test $? -eq 0
-timeout 120 "$mpiexec" -n 2 --oversubscribe --bind-to none "$rankpool" "${job_args[@]}" --out "$tmp/run_2x1.h5" \
-  >"$tmp/run_2x1.json" 2>"$tmp/run_2x1.err"
-check "rankpool run 2x1 exits 0" test $? -eq 0
+timeout 120 "$mpiexec" -n "$ranks" --oversubscribe --bind-to none "$rankpool" "${job_args[@]}" --out "$tmp/run_${ranks}x1.h5" \
+  >"$tmp/run_${ranks}x1.json" 2>"$tmp/run_${ranks}x1.err"
+check "rankpool run ${ranks}x1 exits 0" test $? -eq 0
 # A third run with failing tasks (exit 3), reported on its own: the failed-chunk colour, one-run page.
 timeout 120 "$rankpool" "${job_args[@]}" --set params.fail_every=17 --on-error continue \
   --out "$tmp/run_failed.h5" >"$tmp/run_failed.json" 2>"$tmp/run_failed.err"
@@ -48,7 +51,7 @@ check "rankpool run with failing tasks exits 3" test $? -eq 3
 
 # --- the report of both runs -------------------------------------------------------------
 out="$tmp/report"
-timeout 180 "$py" "$report" "$tmp/run_1x1.h5" "$tmp/run_2x1.h5" --out "$out" >"$tmp/report.log" 2>&1
+timeout 180 "$py" "$report" "$tmp/run_1x1.h5" "$tmp/run_${ranks}x1.h5" --out "$out" >"$tmp/report.log" 2>&1
 rc=$?
 check "report of two runs exits 0 (got $rc)" test $rc -eq 0
 [[ $rc -eq 0 ]] || sed 's/^/    /' "$tmp/report.log"
@@ -67,7 +70,7 @@ done
 imgs="$(grep -o "<img src='[^']*'" "$out/index.html" | sed "s/<img src='//; s/'$//" | sort)"
 check "index.html shows exactly the ${#expected[@]} PNGs" \
   test "$imgs" == "$(printf '%s\n' "${expected[@]}" | sort)"
-check "summary table has both runs" grep -q "run_2x1.h5</a>" "$out/index.html"
+check "summary table has both runs" grep -q "run_${ranks}x1.h5</a>" "$out/index.html"
 
 # --- headless Chromium: every image decodes ----------------------------------------------
 # A copy of the page with a script that writes each image's naturalWidth into the DOM once
@@ -97,7 +100,7 @@ check "one-run report has 4 PNGs and no scaling.png" \
 # --- through the CLI, where `rankpool report` is wired in ---------------------------------
 # (`rankpool report --help` exits 0 either way: CLI11 answers --help before an unknown word.)
 if "$rankpool" --help 2>/dev/null | grep -Eq '^[[:space:]]+report([[:space:]]|$)'; then
-  "$rankpool" report "$tmp/run_1x1.h5" "$tmp/run_2x1.h5" --out "$tmp/report_cli" >"$tmp/report_cli.log" 2>&1
+  "$rankpool" report "$tmp/run_1x1.h5" "$tmp/run_${ranks}x1.h5" --out "$tmp/report_cli" >"$tmp/report_cli.log" 2>&1
   rc=$?
   check "rankpool report exits 0 (got $rc) and writes index.html + 9 PNGs" \
     test $rc -eq 0 -a -s "$tmp/report_cli/index.html" -a "$(ls "$tmp/report_cli"/*.png 2>/dev/null | wc -l)" -eq 9
@@ -137,7 +140,7 @@ expect_usage "HDF5 file that is not a run file" "$tmp/other.h5"
 check "no arguments exits 2" test $? -eq 2
 
 if [[ $failures -gt 0 ]]; then
-  echo "report_test: $failures check(s) FAILED"
+  echo "report_command_test: $failures check(s) FAILED"
   exit 1
 fi
-echo "report_test: all checks passed"
+echo "report_command_test: all checks passed"
