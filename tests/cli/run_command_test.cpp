@@ -1,11 +1,12 @@
 // `rankpool run` end to end: real processes under mpirun, exit codes, the JSON summary,
 // and the HDF5 file read back. Each ctest entry runs at one rank count (run_command_test.Nranks).
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <unistd.h>
 #include <utility>
 #include <vector>
 
