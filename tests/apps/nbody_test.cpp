@@ -1,108 +1,54 @@
-// nbody: what leapfrog must conserve (energy to O(dt^2), momentum to rounding), a
-// two-body circular orbit closing after one analytic period, reproducible initial
-// conditions, and the CLI end to end.
+// nbody through `rankpool run`: a bodies x softening sweep (product, last axis fastest)
+// whose every system matches the kernel, and impossible parameters rejected.
 #include <cmath>
-#include <numbers>
+#include <cstdint>
+#include <vector>
 
-#include "app_cli.hpp"
 #include "nbody/kernel.hpp"
 #include "rankpool/run_file.hpp"
+#include "support/cli_runner.hpp"
 
 namespace {
 
-TEST(NbodyKernel, EnergyDriftIsSmallForASmallStep) {
-  auto b = nbody::random_cluster(64, 0.05, 1, 0);
-  const auto o = nbody::evolve(b, 0.05, 1e-3, 1000);  // one crossing time
-  EXPECT_LT(std::abs(o.energy_drift), 1e-5);
-  // Second order: ten times the step, about a hundred times the drift (and still bounded).
-  auto coarse = nbody::random_cluster(64, 0.05, 1, 0);
-  const auto c = nbody::evolve(coarse, 0.05, 1e-2, 100);
-  EXPECT_GT(std::abs(c.energy_drift), 10 * std::abs(o.energy_drift));
-  EXPECT_LT(std::abs(c.energy_drift), 1e-3);
-}
+using rankpool_test::test_ranks;
+using NbodyApp = rankpool_test::cli;
 
-TEST(NbodyKernel, MomentumIsConservedToRounding) {
-  for (double eps : {0.0, 0.05}) {
-    auto b = nbody::random_cluster(100, eps, 2, 5);
-    const auto o = nbody::evolve(b, eps, 1e-3, 300);
-    EXPECT_LT(o.momentum_drift, 1e-12) << eps;
-  }
-}
-
-TEST(NbodyKernel, TwoBodyCircularOrbitClosesAfterOnePeriod) {
-  // Masses 3/4 and 1/4 a = 2 apart circle their centre of mass with relative speed
-  // sqrt(G M / a), period 2 pi sqrt(a^3 / (G M)).
-  const double a = 2, m1 = 0.75, m2 = 0.25, total = m1 + m2;
-  const double v = std::sqrt(total / a), period = 2 * std::numbers::pi * std::sqrt(a * a * a / total);
-  nbody::bodies start;
-  start.resize(2);
-  start.m = {m1, m2};
-  start.x = {-a * m2 / total, a * m1 / total};
-  start.vy = {-v * m2 / total, v * m1 / total};
-  const std::uint64_t steps = 20000;
-  nbody::bodies b = start;
-  const auto o = nbody::evolve(b, 0.0, period / steps, steps);
-  for (std::size_t i = 0; i < 2; ++i) {
-    EXPECT_NEAR(b.x[i], start.x[i], 1e-5 * a) << i;
-    EXPECT_NEAR(b.y[i], start.y[i], 1e-5 * a) << i;
-    EXPECT_NEAR(b.vx[i], start.vx[i], 1e-5 * v) << i;
-    EXPECT_NEAR(b.vy[i], start.vy[i], 1e-5 * v) << i;
-  }
-  EXPECT_LT(std::abs(o.energy_drift), 1e-9);
-  // Halfway round, each body is opposite where it started: the orbit is really circular.
-  nbody::bodies half = start;
-  nbody::leapfrog(half, 0.0, period / steps, steps / 2);
-  EXPECT_NEAR(half.x[1], -start.x[1], 1e-5 * a);
-  EXPECT_NEAR(half.y[1], 0.0, 1e-4 * a);
-}
-
-TEST(NbodyKernel, InitialConditionsComeFromSeedAndSystemOnly) {
-  const auto a = nbody::random_cluster(50, 0.1, 9, 4);
-  const auto b = nbody::random_cluster(50, 0.1, 9, 4);
-  EXPECT_EQ(a.x, b.x);
-  EXPECT_EQ(a.vz, b.vz);
-  EXPECT_NE(nbody::random_cluster(50, 0.1, 9, 5).x, a.x);
-  EXPECT_NE(nbody::random_cluster(50, 0.1, 10, 4).x, a.x);
-  const auto p = nbody::momentum(a);
-  EXPECT_LT(std::abs(p.x) + std::abs(p.y) + std::abs(p.z), 1e-15);
-  // Virial equilibrium: 2K = -W.
-  EXPECT_NEAR(2 * nbody::kinetic_energy(a) / -nbody::potential_energy(a, 0.1), 1.0, 1e-12);
-}
-
-using NbodyCli = app_test::cli;
-
-TEST_F(NbodyCli, SweepOverBodiesAndSofteningMatchesTheKernel) {
+TEST_F(NbodyApp, SweepOverBodiesAndSofteningMatchesTheKernel) {
+  RANKPOOL_TEST_AT_RANKS(1, 3);
   const auto job = write_job("nbody.toml",
                              "app = \"nbody\"\n[params]\ndt = 0.002\nsteps = 200\nseed = 3\n"
                              "[sweep]\nbodies = [16, 40]\nsoftening = [0.05, 0.1]\n");
-  for (int ranks : {1, 3}) {
-    const auto out = path("nbody" + std::to_string(ranks) + ".h5");
-    const auto o = rankpool("run " + job + " --progress none --out " + out, ranks);
-    ASSERT_EQ(o.code, 0) << o.err;
-    auto file = rankpool::run_file::open(out, false);
-    const auto bodies = file.read_all<std::int64_t>("/sweep/bodies");
-    const auto softening = file.read_all<double>("/sweep/softening");
-    ASSERT_EQ(bodies, (std::vector<std::int64_t>{16, 16, 40, 40}));  // product, last axis fastest
-    const auto energy = file.read_all<double>("/results/energy_drift");
-    const auto momentum = file.read_all<double>("/results/momentum_drift");
-    const auto kinetic = file.read_all<double>("/results/kinetic_energy");
-    for (std::uint64_t task = 0; task < 4; ++task) {
-      auto b = nbody::random_cluster(static_cast<std::size_t>(bodies[task]), softening[task], 3, task);
-      const auto expected = nbody::evolve(b, softening[task], 0.002, 200);
-      EXPECT_NEAR(energy[task], expected.energy_drift, 1e-9) << task;
-      EXPECT_NEAR(kinetic[task], expected.kinetic_energy, 1e-9) << task;
-      EXPECT_LT(std::abs(energy[task]), 1e-4) << task;
-      EXPECT_LT(momentum[task], 1e-12) << task;
-    }
+  const auto out = path("nbody.h5");
+  const auto o = rankpool("run " + job + " --progress none --out " + out, test_ranks());
+  ASSERT_EQ(o.code, 0) << o.err;
+  auto file = rankpool::run_file::open(out, false);
+  const auto bodies = file.read_all<std::int64_t>("/sweep/bodies");
+  const auto softening = file.read_all<double>("/sweep/softening");
+  ASSERT_EQ(bodies, (std::vector<std::int64_t>{16, 16, 40, 40}));  // product, last axis fastest
+  ASSERT_EQ(softening, (std::vector<double>{0.05, 0.1, 0.05, 0.1}));
+  const auto energy = file.read_all<double>("/results/energy_drift");
+  const auto momentum = file.read_all<double>("/results/momentum_drift");
+  const auto kinetic = file.read_all<double>("/results/kinetic_energy");
+  ASSERT_EQ(energy.size(), 4u);
+  ASSERT_EQ(momentum.size(), 4u);
+  ASSERT_EQ(kinetic.size(), 4u);
+  for (std::uint64_t task = 0; task < 4; ++task) {
+    auto b = nbody::random_cluster(static_cast<std::size_t>(bodies[task]), softening[task], 3, task);
+    const auto expected = nbody::evolve(b, softening[task], 0.002, 200);
+    EXPECT_NEAR(energy[task], expected.energy_drift, 1e-9) << task;
+    EXPECT_NEAR(kinetic[task], expected.kinetic_energy, 1e-9) << task;
+    EXPECT_LT(std::abs(energy[task]), 1e-4) << task;
+    EXPECT_LT(momentum[task], 1e-12) << task;
   }
 }
 
-TEST_F(NbodyCli, ImpossibleParametersAreRejected) {
-  expect_rejected("app = \"nbody\"\n[params]\nbodies = 1\n", "params.bodies: 1 is below the minimum 2", 2);
-  expect_rejected("app = \"nbody\"\n[params]\ndt = 0.0\n", "params.dt: must be positive");
-  expect_rejected("app = \"nbody\"\n[params]\nsoftening = -1\n", "params.softening: -1 is below the minimum 0");
+TEST_F(NbodyApp, ImpossibleParametersAreRejected) {
+  RANKPOOL_TEST_AT_RANKS(2);
+  expect_rejected("app = \"nbody\"\n[params]\nbodies = 1\n", "params.bodies: 1 is below the minimum 2", test_ranks());
+  expect_rejected("app = \"nbody\"\n[params]\ndt = 0.0\n", "params.dt: must be positive", 0);
+  expect_rejected("app = \"nbody\"\n[params]\nsoftening = -1\n", "params.softening: -1 is below the minimum 0", 0);
   expect_rejected("app = \"nbody\"\n[params]\ntasks = 4\n[sweep]\nbodies = [8, 16]\n",
-                  "rejected.toml:3:9: params.tasks: sets the task count of a job without [sweep]");
+                  "rejected.toml:3:9: params.tasks: sets the task count of a job without [sweep]", 0);
 }
 
 }  // namespace

@@ -26,24 +26,18 @@
 #include "rankpool/app.hpp"
 #include "rankpool/error.hpp"
 #include "rankpool/job.hpp"
+#include "support/stub_app.hpp"
 
 namespace {
 
-class fuzz_app final : public rankpool::app {
+class fuzz_app final : public rankpool_test::stub_app {
  public:
-  explicit fuzz_app(const rankpool::params& p) : tasks_(static_cast<std::uint64_t>(p.integer("tasks"))) {
+  explicit fuzz_app(const rankpool::params& p) : stub_app(static_cast<std::uint64_t>(p.integer("tasks"))) {
     if (p.real("low") > p.real("high")) p.reject("high", "must be at least low");
     (void)p.string("name");
     (void)p.string("mode");
     (void)p.boolean("flag");
   }
-  void define_tasks(rankpool::pool&) override {}
-  std::uint64_t task_count() const override { return tasks_; }
-  void create_results(rankpool::run_file&) override {}
-  void run(rankpool::job_context&) override {}
-
- private:
-  std::uint64_t tasks_;
 };
 
 rankpool::app_info fuzz_app_info() {

@@ -51,8 +51,6 @@ class column_writer final : public column_flusher {
     }
   }
 
-  std::size_t blocks_in_memory() const { return blocks_.size(); }
-
  private:
   struct block {
     std::vector<T> values;

@@ -21,6 +21,5 @@ void install_stop_signal_handlers() {
 }
 
 int received_stop_signal() noexcept { return stop_signal; }
-void clear_stop_signal() noexcept { stop_signal = 0; }
 
 }  // namespace rankpool

@@ -8,7 +8,5 @@ namespace rankpool {
 void install_stop_signal_handlers();
 /// The first stop signal received since installation, or 0.
 int received_stop_signal() noexcept;
-/// Forgets a received signal (tests run several jobs in one process).
-void clear_stop_signal() noexcept;
 
 }  // namespace rankpool

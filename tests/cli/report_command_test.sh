@@ -1,31 +1,34 @@
 #!/usr/bin/env bash
-# End-to-end test of tools/report/rankpool_report.py:
-#   tests/report/report_test.sh BUILD_DIR
-# runs two small jobs (1 rank x 1 thread, 2 ranks x 1 thread) with BUILD_DIR/apps/rankpool,
-# reports both, checks the exit code and every PNG, loads index.html in headless Chromium
-# and asserts every <img> decoded (naturalWidth > 0); then the exit-2 paths (missing file,
-# non-HDF5 file, HDF5 file that is no run file, no arguments). Exit 77 (skipped) only when
-# Chromium is not installed. RANKPOOL_MPIEXEC overrides mpirun; KEEP=1 keeps the temp dir.
+# End-to-end test of `rankpool report` (tools/report/rankpool_report.py):
+#   tests/cli/report_command_test.sh BUILD_DIR [MPIEXEC]
+# runs two small jobs with BUILD_DIR/apps/rankpool (one process alone, and
+# RANKPOOL_TEST_RANKS ranks x 1 thread, default 2, as ctest's report_command_test.2ranks
+# sets it), reports both, checks the exit code and every PNG, loads index.html in headless
+# Chromium and asserts every <img> decoded (naturalWidth > 0); then the exit-2 paths (missing
+# file, non-HDF5 file, HDF5 file that is no run file, no arguments). Exit 77 (skipped) only
+# when Chromium is not installed. MPIEXEC (else RANKPOOL_MPIEXEC, else mpirun) launches the
+# ranks; KEEP=1 keeps the temp dir.
 set -uo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-build="${1:?usage: report_test.sh BUILD_DIR}"
+build="${1:?usage: report_command_test.sh BUILD_DIR [MPIEXEC]}"
 build="$(cd "$build" && pwd)" || exit 1
 rankpool="$build/apps/rankpool"
 report="$repo/tools/report/rankpool_report.py"
 py=/usr/bin/python3
 chromium="$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)"
 if [[ -z "$chromium" ]]; then
-  echo "report_test: SKIPPED: chromium is not installed (apt-get install chromium)"
+  echo "report_command_test: SKIPPED: chromium is not installed (apt-get install chromium)"
   exit 77
 fi
-[[ -x "$rankpool" ]] || { echo "report_test: FAIL: no $rankpool (build the apps first)"; exit 1; }
+[[ -x "$rankpool" ]] || { echo "report_command_test: FAIL: no $rankpool (build the apps first)"; exit 1; }
+ranks="${RANKPOOL_TEST_RANKS:-2}"
+[[ "$ranks" =~ ^[1-9][0-9]*$ ]] || { echo "report_command_test: FAIL: RANKPOOL_TEST_RANKS=$ranks is not a rank count"; exit 1; }
 
 source "$repo/tools/env.sh"
-mpiexec="${RANKPOOL_MPIEXEC:-mpirun}"
-[[ -n "$mpiexec" ]] || mpiexec=mpirun
+mpiexec="${2:-${RANKPOOL_MPIEXEC:-mpirun}}"
 
-tmp="$(mktemp -d /tmp/rankpool_report_test.XXXXXX)"
+tmp="$(mktemp -d /tmp/rankpool_report_command_test.XXXXXX)"
 profile="$(mktemp -d /tmp/rankpool_report_chromium.XXXXXX)"
 cleanup() { rm -rf "$profile"; [[ "${KEEP:-0}" == 1 ]] && echo "kept $tmp" || rm -rf "$tmp"; }
 trap cleanup EXIT
@@ -38,9 +41,9 @@ job_args=(run "$repo/jobs/synthetic_imbalanced.toml" --set params.tasks=250 --se
   --threads 1 --progress none --json --force)
 timeout 120 "$rankpool" "${job_args[@]}" --out "$tmp/run_1x1.h5" >"$tmp/run_1x1.json" 2>"$tmp/run_1x1.err"
 check "rankpool run 1x1 exits 0" test $? -eq 0
-timeout 120 "$mpiexec" -n 2 --oversubscribe --bind-to none "$rankpool" "${job_args[@]}" --out "$tmp/run_2x1.h5" \
-  >"$tmp/run_2x1.json" 2>"$tmp/run_2x1.err"
-check "rankpool run 2x1 exits 0" test $? -eq 0
+timeout 120 "$mpiexec" -n "$ranks" --oversubscribe --bind-to none "$rankpool" "${job_args[@]}" --out "$tmp/run_${ranks}x1.h5" \
+  >"$tmp/run_${ranks}x1.json" 2>"$tmp/run_${ranks}x1.err"
+check "rankpool run ${ranks}x1 exits 0" test $? -eq 0
 # A third run with failing tasks (exit 3), reported on its own: the failed-chunk colour, one-run page.
 timeout 120 "$rankpool" "${job_args[@]}" --set params.fail_every=17 --on-error continue \
   --out "$tmp/run_failed.h5" >"$tmp/run_failed.json" 2>"$tmp/run_failed.err"
@@ -48,13 +51,13 @@ check "rankpool run with failing tasks exits 3" test $? -eq 3
 
 # --- the report of both runs -------------------------------------------------------------
 out="$tmp/report"
-timeout 180 "$py" "$report" "$tmp/run_1x1.h5" "$tmp/run_2x1.h5" --out "$out" >"$tmp/report.log" 2>&1
+timeout 180 "$py" "$report" "$tmp/run_1x1.h5" "$tmp/run_${ranks}x1.h5" --out "$out" >"$tmp/report.log" 2>&1
 rc=$?
 check "report of two runs exits 0 (got $rc)" test $rc -eq 0
 [[ $rc -eq 0 ]] || sed 's/^/    /' "$tmp/report.log"
 expected=(scaling.png)
 for i in 1 2; do
-  for kind in timeline cores durations chunk_sizes; do expected+=("run${i}_${kind}.png"); done
+  for kind in timeline cores durations chunk_sizes result0; do expected+=("run${i}_${kind}.png"); done
 done
 check "index.html written" test -s "$out/index.html"
 for png in "${expected[@]}"; do
@@ -67,7 +70,7 @@ done
 imgs="$(grep -o "<img src='[^']*'" "$out/index.html" | sed "s/<img src='//; s/'$//" | sort)"
 check "index.html shows exactly the ${#expected[@]} PNGs" \
   test "$imgs" == "$(printf '%s\n' "${expected[@]}" | sort)"
-check "summary table has both runs" grep -q "run_2x1.h5</a>" "$out/index.html"
+check "summary table has both runs" grep -q "run_${ranks}x1.h5</a>" "$out/index.html"
 
 # --- headless Chromium: every image decodes ----------------------------------------------
 # A copy of the page with a script that writes each image's naturalWidth into the DOM once
@@ -91,16 +94,44 @@ if [[ $rc -ne 0 || "$loaded" -ne "${#expected[@]}" ]]; then tail -5 "$tmp/chromi
 # --- one run with failed chunks: no scaling plot -----------------------------------------
 timeout 180 "$py" "$report" "$tmp/run_failed.h5" --out "$tmp/report_failed" >"$tmp/report_failed.log" 2>&1
 check "report of a run with failures exits 0" test $? -eq 0
-check "one-run report has 4 PNGs and no scaling.png" \
-  test "$(ls "$tmp/report_failed"/*.png | wc -l)" -eq 4 -a ! -e "$tmp/report_failed/scaling.png"
+check "one-run report has 5 PNGs (4 of the run, 1 result) and no scaling.png" \
+  test "$(ls "$tmp/report_failed"/*.png | wc -l)" -eq 5 -a ! -e "$tmp/report_failed/scaling.png"
+
+# --- the science: results against the swept parameters ------------------------------------
+# nbody over bodies (3 values) x softening (2): a line per softening; over 10 x 10 values: a heat map.
+printf 'app = "nbody"\n[params]\nsteps = 20\n[sweep]\nbodies = [8, 16, 32]\nsoftening = [0.02, 0.05]\n' >"$tmp/lines.toml"
+printf 'app = "nbody"\n[params]\nsteps = 2\n[sweep]\nbodies = {start = 4, stop = 40, step = 4}\nsoftening = {start = 0.01, stop = 1, num = 10, scale = "log"}\n' >"$tmp/grid.toml"
+for sweep in lines grid; do
+  timeout 120 "$rankpool" run "$tmp/$sweep.toml" --progress none --out "$tmp/$sweep.h5" >/dev/null 2>&1
+  check "rankpool run of the $sweep sweep exits 0" test $? -eq 0
+done
+timeout 180 "$py" "$report" "$tmp/lines.h5" "$tmp/grid.h5" --out "$tmp/report_sweeps" >"$tmp/report_sweeps.log" 2>&1
+check "report of two sweeps exits 0" test $? -eq 0
+for result in energy_drift kinetic_energy momentum_drift; do
+  check "run 1 plots $result against bodies, a line per softening" \
+    grep -q "<figcaption>$result against bodies, a line per softening</figcaption>" "$tmp/report_sweeps/index.html"
+  check "run 2 plots $result as a heat map over bodies and softening" \
+    grep -q "<figcaption>$result over bodies and softening (heat map)</figcaption>" "$tmp/report_sweeps/index.html"
+done
+check "two different jobs are no scaling study: no scaling.png" test ! -e "$tmp/report_sweeps/scaling.png"
+check "... and the page says why" grep -q "No strong-scaling section" "$tmp/report_sweeps/index.html"
+sed 's#</body>#<script>window.addEventListener("load", () => { for (const img of document.images) img.setAttribute("data-natural-width", String(img.naturalWidth)); document.body.setAttribute("data-probe", "done"); });</script></body>#' \
+  "$tmp/report_sweeps/index.html" >"$tmp/report_sweeps/probe.html"
+timeout 120 "$chromium" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+  --disable-background-networking --disable-component-update --disable-sync --disable-dev-shm-usage \
+  --user-data-dir="$profile" --virtual-time-budget=10000 --dump-dom "file://$tmp/report_sweeps/probe.html" \
+  >"$tmp/dom_sweeps.html" 2>/dev/null
+shown="$(grep -o "<img src='[^']*'" "$tmp/report_sweeps/index.html" | wc -l)"
+loaded="$(grep -o 'data-natural-width="[1-9][0-9]*"' "$tmp/dom_sweeps.html" | wc -l)"
+check "chromium decoded every image of the results report ($loaded of $shown)" test "$shown" -eq 14 -a "$loaded" -eq "$shown"
 
 # --- through the CLI, where `rankpool report` is wired in ---------------------------------
 # (`rankpool report --help` exits 0 either way: CLI11 answers --help before an unknown word.)
 if "$rankpool" --help 2>/dev/null | grep -Eq '^[[:space:]]+report([[:space:]]|$)'; then
-  "$rankpool" report "$tmp/run_1x1.h5" "$tmp/run_2x1.h5" --out "$tmp/report_cli" >"$tmp/report_cli.log" 2>&1
+  "$rankpool" report "$tmp/run_1x1.h5" "$tmp/run_${ranks}x1.h5" --out "$tmp/report_cli" >"$tmp/report_cli.log" 2>&1
   rc=$?
-  check "rankpool report exits 0 (got $rc) and writes index.html + 9 PNGs" \
-    test $rc -eq 0 -a -s "$tmp/report_cli/index.html" -a "$(ls "$tmp/report_cli"/*.png 2>/dev/null | wc -l)" -eq 9
+  check "rankpool report exits 0 (got $rc) and writes index.html + 11 PNGs" \
+    test $rc -eq 0 -a -s "$tmp/report_cli/index.html" -a "$(ls "$tmp/report_cli"/*.png 2>/dev/null | wc -l)" -eq 11
   "$rankpool" report "$tmp/does_not_exist.h5" --out "$tmp/report_cli_missing" >/dev/null 2>"$tmp/report_cli.err"
   rc=$?
   check "rankpool report on a missing file exits 2 (got $rc) with one line" \
@@ -137,7 +168,7 @@ expect_usage "HDF5 file that is not a run file" "$tmp/other.h5"
 check "no arguments exits 2" test $? -eq 2
 
 if [[ $failures -gt 0 ]]; then
-  echo "report_test: $failures check(s) FAILED"
+  echo "report_command_test: $failures check(s) FAILED"
   exit 1
 fi
-echo "report_test: all checks passed"
+echo "report_command_test: all checks passed"

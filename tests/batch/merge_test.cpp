@@ -1,9 +1,9 @@
-// Job arrays: `rankpool run --shard K/N` runs part K of N of a job into its own file,
-// `rankpool merge` joins the parts into a file laid out like a single run. For every
-// shipped app the merged /results, /tasks and /sweep equal an uninterrupted run's
-// (h5diff, exact); failures, missing parts, resume of a merged file and every bad
-// input of both commands are checked too.
-#include <gtest/gtest.h>
+// merge.cpp (and run.cpp's shards) through real processes: `rankpool run --shard K/N`
+// runs part K of N of a job into its own file, `rankpool merge` joins the parts into a
+// file laid out like a single run. For every shipped app the merged /results, /tasks and
+// /sweep equal an uninterrupted run's (h5diff, exact); failures, missing parts, resume of
+// a merged file and every bad input of both commands are checked too. Each ctest entry
+// runs at one rank count (merge_test.Nranks; 0 = rankpool alone, as `merge` always runs).
 
 #include <algorithm>
 #include <filesystem>
@@ -18,6 +18,7 @@ namespace {
 
 using namespace rankpool_test;
 namespace fs = std::filesystem;
+using Merge = cli;
 
 bool same(const std::string& a, const std::string& b, const std::string& object) {
   const std::string command = "h5diff -q " + a + " " + b + " " + object + " " + object + " > /dev/null 2>&1";
@@ -41,7 +42,8 @@ nlohmann::json last_json_line(const std::string& out) {
   return nlohmann::json::parse(out.substr(start == std::string::npos ? 0 : start));
 }
 
-TEST(ShardMerge, EveryAppsMergedShardsEqualASingleRun) {
+TEST_F(Merge, EveryAppsMergedShardsEqualASingleRun) {
+  RANKPOOL_TEST_AT_RANKS(3);
   for (const auto& job : app_jobs) {
     scratch_dir dir;
     const auto file = dir.write(job.app + ".toml", job.toml);
@@ -57,7 +59,7 @@ TEST(ShardMerge, EveryAppsMergedShardsEqualASingleRun) {
       auto o = run_rankpool(dir,
                             "run " + file + " --progress none --json --chunk " + (k == 1 ? "1" : "auto") +
                                 " --shard " + std::to_string(k) + "/" + std::to_string(shards) + " --out " + part,
-                            k + 1);
+                            1 + k % test_ranks());  // parts from allocations of 1 to N ranks
       ASSERT_EQ(o.code, 0) << job.app << " shard " << k << ": " << o.err;
       const auto summary = last_json_line(o.out);
       EXPECT_EQ(summary["shard"], std::to_string(k) + "/" + std::to_string(shards)) << job.app;
@@ -91,13 +93,14 @@ TEST(ShardMerge, EveryAppsMergedShardsEqualASingleRun) {
   }
 }
 
-TEST(ShardMerge, TheImageOfAMergedMandelbrotEqualsASingleRunsImage) {
-  scratch_dir dir;
+TEST_F(Merge, TheImageOfAMergedMandelbrotEqualsASingleRunsImage) {
+  RANKPOOL_TEST_AT_RANKS(2);
+  const scratch_dir& dir = dir_;
   const auto file = dir.write("m.toml", "app = \"mandelbrot\"\n[params]\nwidth = 40\nheight = 30\nrows_per_task = 4\n");
   ASSERT_EQ(run_rankpool(dir, "run " + file + " --progress none --out " + (dir / "single.h5"), 0).code, 0);
   for (int k = 0; k < 2; ++k)
     ASSERT_EQ(run_rankpool(dir, "run " + file + " --progress none --shard " + std::to_string(k) + "/2 --out " +
-                                    (dir / numbered("p", k)), 2)
+                                    (dir / numbered("p", k)), test_ranks())
                   .code,
               0);
   EXPECT_FALSE(fs::exists(dir / "p0.png")) << "a shard is not the whole image";
@@ -108,16 +111,17 @@ TEST(ShardMerge, TheImageOfAMergedMandelbrotEqualsASingleRunsImage) {
   EXPECT_EQ(attribute(dir / "merged.h5", "image"), dir / "merged.png");
 }
 
-TEST(ShardMerge, FailedTasksKeepTheirRecordsAndTheMergeExitsThree) {
-  scratch_dir dir;
+TEST_F(Merge, FailedTasksKeepTheirRecordsAndTheMergeExitsThree) {
+  RANKPOOL_TEST_AT_RANKS(2);
+  const scratch_dir& dir = dir_;
   const auto file = dir.write("f.toml",
                               "app = \"synthetic\"\n[params]\ntasks = 50\nfail_every = 7\n[schedule]\n"
                               "on_error = \"continue\"\n");
-  ASSERT_EQ(run_rankpool(dir, "run " + file + " --progress none --out " + (dir / "single.h5"), 2).code, 3);
+  ASSERT_EQ(run_rankpool(dir, "run " + file + " --progress none --out " + (dir / "single.h5"), test_ranks()).code, 3);
   std::string parts;
   for (int k = 0; k < 4; ++k) {
     const auto part = dir / numbered("p", k);
-    EXPECT_EQ(run_rankpool(dir, "run " + file + " --progress none --shard " + std::to_string(k) + "/4 --out " + part, 2)
+    EXPECT_EQ(run_rankpool(dir, "run " + file + " --progress none --shard " + std::to_string(k) + "/4 --out " + part, test_ranks())
                   .code,
               3);
     parts += " " + part;
@@ -142,13 +146,14 @@ TEST(ShardMerge, FailedTasksKeepTheirRecordsAndTheMergeExitsThree) {
   EXPECT_EQ(merged.string_attribute("/", "status"), "failed");
 }
 
-TEST(ShardMerge, AMissingPartLeavesTasksPendingAndResumeFinishesThem) {
-  scratch_dir dir;
+TEST_F(Merge, AMissingPartLeavesTasksPendingAndResumeFinishesThem) {
+  RANKPOOL_TEST_AT_RANKS(2);
+  const scratch_dir& dir = dir_;
   const auto file = dir.write("s.toml", "app = \"synthetic\"\n[params]\ntasks = 90\nseed = 9\n");
   ASSERT_EQ(run_rankpool(dir, "run " + file + " --progress none --out " + (dir / "single.h5"), 0).code, 0);
   for (int k : {0, 2})
     ASSERT_EQ(run_rankpool(dir, "run " + file + " --progress none --shard " + std::to_string(k) + "/3 --out " +
-                                    (dir / numbered("p", k)), 2)
+                                    (dir / numbered("p", k)), test_ranks())
                   .code,
               0);
   auto m = run_rankpool(dir, "merge --json " + (dir / "merged.h5") + " " + (dir / "p0.h5") + " " + (dir / "p2.h5"), 0);
@@ -156,7 +161,9 @@ TEST(ShardMerge, AMissingPartLeavesTasksPendingAndResumeFinishesThem) {
   EXPECT_EQ(last_json_line(m.out)["pending"], 30);
   EXPECT_NE(m.err.find("30 tasks have no result in any part"), std::string::npos) << m.err;
   EXPECT_EQ(attribute(dir / "merged.h5", "status"), "incomplete");
-  auto r = run_rankpool(dir, "run " + file + " --progress none --json --resume --out " + (dir / "merged.h5"), 3);
+  // The merged file resumes like any run file, here in an allocation of another size.
+  auto r = run_rankpool(dir, "run " + file + " --progress none --json --resume --out " + (dir / "merged.h5"),
+                        test_ranks() + 1);
   ASSERT_EQ(r.code, 0) << r.err;
   const auto summary = last_json_line(r.out);
   EXPECT_EQ(summary["already_done"], 60);
@@ -165,33 +172,36 @@ TEST(ShardMerge, AMissingPartLeavesTasksPendingAndResumeFinishesThem) {
   EXPECT_EQ(attribute(dir / "merged.h5", "status"), "complete");
 }
 
-TEST(ShardMerge, AShardResumesOnlyAsTheSameShard) {
-  scratch_dir dir;
+TEST_F(Merge, AShardResumesOnlyAsTheSameShard) {
+  RANKPOOL_TEST_AT_RANKS(2);
+  const scratch_dir& dir = dir_;
   const auto file = dir.write("s.toml", "app = \"synthetic\"\n[params]\ntasks = 40\n");
   const auto part = dir / "p1.h5";
-  ASSERT_EQ(run_rankpool(dir, "run " + file + " --progress none --shard 1/2 --out " + part, 2).code, 0);
+  ASSERT_EQ(run_rankpool(dir, "run " + file + " --progress none --shard 1/2 --out " + part, test_ranks()).code, 0);
   const auto before = fs::last_write_time(part);
-  auto whole = run_rankpool(dir, "run " + file + " --progress none --resume --out " + part, 2);
+  auto whole = run_rankpool(dir, "run " + file + " --progress none --resume --out " + part, test_ranks());
   EXPECT_EQ(whole.code, 2);
   EXPECT_NE(whole.err.find("holds shard 1/2, not the whole job (pass --shard 1/2)"), std::string::npos) << whole.err;
-  auto other = run_rankpool(dir, "run " + file + " --progress none --resume --shard 0/2 --out " + part, 2);
+  auto other = run_rankpool(dir, "run " + file + " --progress none --resume --shard 0/2 --out " + part, test_ranks());
   EXPECT_EQ(other.code, 2);
   EXPECT_NE(other.err.find("holds shard 1/2, not shard 0/2"), std::string::npos) << other.err;
   EXPECT_EQ(fs::last_write_time(part), before) << "a refused resume writes nothing";
-  auto same_shard = run_rankpool(dir, "run " + file + " --progress none --json --resume --shard 1/2 --out " + part, 2);
+  auto same_shard =
+      run_rankpool(dir, "run " + file + " --progress none --json --resume --shard 1/2 --out " + part, test_ranks());
   ASSERT_EQ(same_shard.code, 0) << same_shard.err;
   EXPECT_EQ(last_json_line(same_shard.out)["already_done"], 20);
   EXPECT_EQ(last_json_line(same_shard.out)["ran"], 0);
 }
 
-TEST(ShardMerge, MoreShardsThanTasksGivesEmptyShards) {
-  scratch_dir dir;
+TEST_F(Merge, MoreShardsThanTasksGivesEmptyShards) {
+  RANKPOOL_TEST_AT_RANKS(1);
+  const scratch_dir& dir = dir_;
   const auto file = dir.write("s.toml", "app = \"synthetic\"\n[params]\ntasks = 2\n");
   std::string parts;
   for (int k = 0; k < 5; ++k) {
     const auto part = dir / numbered("p", k);
     auto o = run_rankpool(dir, "run " + file + " --progress none --json --shard " + std::to_string(k) + "/5 --out " +
-                                   part, 1);
+                                   part, test_ranks());
     ASSERT_EQ(o.code, 0) << o.err;
     EXPECT_EQ(last_json_line(o.out)["tasks"], (k == 2 || k == 4) ? 1 : 0) << "shard " << k;
     parts += " " + part;
@@ -199,33 +209,34 @@ TEST(ShardMerge, MoreShardsThanTasksGivesEmptyShards) {
   EXPECT_EQ(run_rankpool(dir, "merge " + (dir / "m.h5") + parts, 0).code, 0);
 }
 
-TEST(ShardMerge, DryRunShowsTheShardsTasks) {
-  scratch_dir dir;
+TEST_F(Merge, DryRunShowsTheShardsTasks) {
+  RANKPOOL_TEST_AT_RANKS(0);
+  const scratch_dir& dir = dir_;
   const auto file = dir.write("s.toml", "app = \"synthetic\"\n[params]\ntasks = 10\n");
   auto o = run_rankpool(dir, "run " + file + " --dry-run --shard 2/3", 0);
   EXPECT_EQ(o.code, 0) << o.err;
   EXPECT_NE(o.out.find("shard 2/3: tasks 6 to 10 (4 tasks)"), std::string::npos) << o.out;
 }
 
-TEST(ShardMerge, BadShardsAreRefusedWithExitTwoAndNothingWritten) {
-  scratch_dir dir;
+TEST_F(Merge, BadShardsAreRefusedWithExitTwoAndNothingWritten) {
+  RANKPOOL_TEST_AT_RANKS(0, 2);
+  const scratch_dir& dir = dir_;
   const auto file = dir.write("s.toml", "app = \"synthetic\"\n[params]\ntasks = 10\n");
   for (const std::string shard : {"3/3", "1/0", "x", "1/", "/2", "-1/2", "1/2/3", "1000000000/1000000001"}) {
-    // Under mpirun too for two of them: every rank must refuse, and rank 0 alone speak.
-    std::vector<int> launches{0};
-    if (shard == "x" || shard == "3/3") launches.push_back(2);
-    for (int ranks : launches) {
-      auto o = run_rankpool(dir, "run " + file + " --progress none --shard '" + shard + "' --out " + (dir / "o.h5"),
-                            ranks);
-      EXPECT_EQ(o.code, 2) << shard;
-      EXPECT_NE(o.err.find("--shard " + shard + ": expected INDEX/COUNT"), std::string::npos) << shard << ": " << o.err;
-      EXPECT_FALSE(fs::exists(dir / "o.h5")) << shard;
-    }
+    // Under mpirun two of them suffice: every rank must refuse, and rank 0 alone speak.
+    if (test_ranks() > 0 && shard != "x" && shard != "3/3") continue;
+    auto o = run_rankpool(dir, "run " + file + " --progress none --shard '" + shard + "' --out " + (dir / "o.h5"),
+                          test_ranks());
+    EXPECT_EQ(o.code, 2) << shard;
+    EXPECT_NE(o.err.find("--shard " + shard + ": expected INDEX/COUNT"), std::string::npos) << shard << ": " << o.err;
+    EXPECT_EQ(count_lines_from_rankpool(o.err), 1) << shard << ": " << o.err;
+    EXPECT_FALSE(fs::exists(dir / "o.h5")) << shard;
   }
 }
 
-TEST(ShardMerge, BadMergesAreRefusedWithExitTwoAndNothingWritten) {
-  scratch_dir dir;
+TEST_F(Merge, BadMergesAreRefusedWithExitTwoAndNothingWritten) {
+  RANKPOOL_TEST_AT_RANKS(0);
+  const scratch_dir& dir = dir_;
   const auto a = dir.write("a.toml", "app = \"synthetic\"\n[params]\ntasks = 20\nseed = 1\n");
   const auto b = dir.write("b.toml", "app = \"synthetic\"\n[params]\ntasks = 20\nseed = 2\n");
   for (int k = 0; k < 2; ++k)
@@ -261,6 +272,7 @@ TEST(ShardMerge, BadMergesAreRefusedWithExitTwoAndNothingWritten) {
     auto o = run_rankpool(dir, "merge " + c.args, 0);
     EXPECT_EQ(o.code, 2) << c.args << ": " << o.err;
     EXPECT_NE(o.err.find(c.message), std::string::npos) << c.args << ": " << o.err;
+    EXPECT_EQ(count_lines_from_rankpool(o.err), 1) << c.args << ": " << o.err;
     EXPECT_FALSE(fs::exists(out)) << c.args;
     EXPECT_FALSE(fs::exists(out + ".merging")) << c.args;
   }
