@@ -1,7 +1,10 @@
 // synthetic: tasks that do nothing, spin or sleep for a chosen duration — the
 // workload of rankpool's scheduling benchmarks.
 #include <rankpool/app.hpp>
+#include <rankpool/pool.hpp>
 #include <rankpool/run.hpp>
+
+#include <csignal>
 
 #include "synthetic/workload.hpp"
 
@@ -12,7 +15,11 @@ class synthetic_app final : public rankpool::app {
   explicit synthetic_app(const rankpool::params& p)
       : tasks_(static_cast<std::uint64_t>(p.integer("tasks"))),
         payload_bytes_(static_cast<std::size_t>(p.integer("payload_bytes"))),
-        fail_every_(static_cast<std::uint64_t>(p.integer("fail_every"))) {
+        fail_every_(static_cast<std::uint64_t>(p.integer("fail_every"))),
+        crash_task_(p.integer("crash_task")),
+        crash_signal_(static_cast<int>(p.integer("crash_signal"))),
+        slow_rank_(p.integer("slow_rank")),
+        slow_factor_(p.real("slow_factor")) {
     work_.mean_us = p.real("duration_us");
     work_.distribution = p.string("distribution");
     work_.sigma = p.real("sigma");
@@ -21,6 +28,7 @@ class synthetic_app final : public rankpool::app {
   }
 
   void define_tasks(rankpool::pool& pool) override {
+    on_slow_rank_ = pool.env().rank() == slow_rank_;
     checksum_ = pool.define_task("synthetic.checksum", [this](std::uint64_t i) { return checked_run(i); });
     payload_ = pool.define_task("synthetic.payload", [this](std::uint64_t i) {
       std::vector<std::uint8_t> bytes(payload_bytes_, static_cast<std::uint8_t>(checked_run(i)));
@@ -50,12 +58,24 @@ class synthetic_app final : public rankpool::app {
   std::uint32_t checked_run(std::uint64_t i) const {
     if (fail_every_ && i % fail_every_ == fail_every_ - 1)
       throw std::runtime_error("synthetic failure of task " + std::to_string(i) + " (fail_every)");
+    if (crash_task_ >= 0 && i == static_cast<std::uint64_t>(crash_task_)) raise(crash_signal_);
+    if (on_slow_rank_ && slow_factor_ > 1) {
+      // The same work, stretched: a node that is slower (or shared) than the others.
+      synthetic::workload slow = work_;
+      slow.mean_us *= slow_factor_;
+      slow.run(i);
+    }
     return work_.run(i);
   }
 
   std::uint64_t tasks_;
   std::size_t payload_bytes_;
   std::uint64_t fail_every_;
+  std::int64_t crash_task_;
+  int crash_signal_;
+  std::int64_t slow_rank_;
+  double slow_factor_;
+  bool on_slow_rank_ = false;
   synthetic::workload work_;
   rankpool::task<std::uint32_t(std::uint64_t)> checksum_;
   rankpool::task<std::vector<std::uint8_t>(std::uint64_t)> payload_;
@@ -72,7 +92,11 @@ rankpool::app_info synthetic_info() {
            integer_param("seed", 1, "seed of the duration sequence", 0),
            string_param("work", "spin", "spin = busy CPU, sleep = idle wait", {"spin", "sleep"}),
            integer_param("payload_bytes", 0, "bytes each task returns (0 = just a checksum)", 0, 1 << 26),
-           integer_param("fail_every", 0, "tasks k*N-1 throw (0 = none): exercises error policies", 0)},
+           integer_param("fail_every", 0, "tasks k*N-1 throw (0 = none): exercises error policies", 0),
+           integer_param("crash_task", -1, "the task that kills its process with crash_signal (-1 = none)", -1),
+           integer_param("crash_signal", 11, "the signal crash_task raises (11 SIGSEGV, 9 SIGKILL, 6 SIGABRT...)", 1, 64),
+           integer_param("slow_rank", -1, "a rank whose tasks take slow_factor times longer (-1 = none)", -1),
+           real_param("slow_factor", 1.0, "how much slower slow_rank is", 1, 1e6)},
           [](const params& p) { return std::make_unique<synthetic_app>(p); }};
 }
 

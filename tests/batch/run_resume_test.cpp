@@ -154,7 +154,9 @@ TEST_F(RunResume, KilledWorkerEndsTheJobAndResumeCompletesWithoutRedoingDurableT
   ASSERT_EQ(before.size(), 600u);
   const std::uint64_t durable = count_done(before);
   EXPECT_GT(durable, 0u) << "results from before the kill were lost";
-  EXPECT_LT(durable, 600u);
+  // Rank 0 keeps going after a lost worker (docs/RELIABILITY.md) and may finish before
+  // mpirun, which was not launched with recovery, ends the job: then nothing is left.
+  EXPECT_LE(durable, 600u);
   expect_resume_completes(durable);
 }
 

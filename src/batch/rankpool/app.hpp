@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,11 @@ class app {
   virtual void create_results(run_file& file) = 0;
   /// Rank 0: run the tasks (ctx.run_tasks / ctx.reduce_tasks), storing results as they arrive.
   virtual void run(job_context& ctx) = 0;
+  /// A task's cost relative to the others (nbody: bodies² × steps), or nothing when the
+  /// app cannot tell: with costs, a run hands out the most expensive tasks first
+  /// (longest processing time first), so the biggest ones do not run alone at the end.
+  /// Results stay in task order either way.
+  virtual std::optional<double> task_cost(std::uint64_t /*task*/) const { return std::nullopt; }
   /// Rank 0, once every task of the job has succeeded (also after `rankpool merge`):
   /// derived outputs (an image, summary attributes) from what `file` holds.
   virtual void finish(run_file&) {}

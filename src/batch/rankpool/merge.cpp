@@ -94,6 +94,14 @@ void merge_chunks(run_file& merged, run_file& part, std::uint32_t number) {
   append_all<std::uint64_t>(merged, part, "/chunks/first_task");
   for (const char* column : {"/chunks/count", "/chunks/rank", "/chunks/threads", "/chunks/failed"})
     append_all<std::uint32_t>(merged, part, column);
+  append_all<std::uint8_t>(merged, part, "/chunks/kind");
+  append_all<double>(merged, part, "/events/seconds");
+  append_all<std::int32_t>(merged, part, "/events/rank");
+  for (const char* column : {"/events/host", "/events/what", "/events/reason"})
+    if (part.exists(column)) {
+      const auto values = part.read_strings(column);
+      if (!values.empty()) merged.append_strings(column, values);
+    }
   for (const char* column : {"/chunks/start", "/chunks/end", "/chunks/busy"}) append_all<double>(merged, part, column);
   const std::uint64_t chunks = part.exists("/chunks/first_task") ? part.dims("/chunks/first_task").at(0) : 0;
   append_all(merged, part, "/chunks/source", std::vector<std::uint32_t>(chunks, number));

@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <time.h>
+
 #include <ctime>
 #include <filesystem>
 #include <limits>
@@ -10,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "rankpool/detail/run_layout.hpp"
+#include "rankpool/detail/running_record.hpp"
 #include "rankpool/signals.hpp"
 #include "rankpool/slurm.hpp"
 #include "rankpool/version.hpp"
@@ -76,6 +79,44 @@ void append_column(run_file& file, const std::string& path, std::vector<T>& valu
 
 }  // namespace
 
+std::chrono::system_clock::time_point parse_deadline(const std::string& text) {
+  const auto now = std::chrono::system_clock::now();
+  auto bad = [&](const std::string& why) -> std::chrono::system_clock::time_point {
+    throw usage_error("--deadline " + text + ": " + why);
+  };
+  if (text.find('-') != std::string::npos || text.find(':') != std::string::npos) {
+    std::tm when{};
+    const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M", &when);
+    if (end && *end == ':') end = strptime(end, ":%S", &when);
+    if (!end || *end != '\0') return bad("not a time YYYY-MM-DDTHH:MM[:SS]");
+    when.tm_isdst = -1;
+    const std::time_t t = std::mktime(&when);
+    if (t == static_cast<std::time_t>(-1)) return bad("not a time");
+    const auto deadline = std::chrono::system_clock::from_time_t(t);
+    if (deadline <= now) return bad("is past");
+    return deadline;
+  }
+  // A duration: numbers with units h, m, s (a bare number: seconds).
+  double seconds = 0;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    std::size_t used = 0;
+    double number = 0;
+    try {
+      number = std::stod(text.substr(at), &used);
+    } catch (const std::exception&) {
+      return bad("not a duration (90s, 45m, 2h, 1h30m) or a time YYYY-MM-DDTHH:MM[:SS]");
+    }
+    at += used;
+    const char unit = at < text.size() ? text[at++] : 's';
+    if (!(number >= 0) || (unit != 'h' && unit != 'm' && unit != 's'))
+      return bad("not a duration (90s, 45m, 2h, 1h30m) or a time YYYY-MM-DDTHH:MM[:SS]");
+    seconds += number * (unit == 'h' ? 3600 : unit == 'm' ? 60 : 1);
+  }
+  if (!(seconds > 0)) return bad("must be in the future");
+  return now + std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::duration<double>(seconds));
+}
+
 shard_spec shard_spec::parse(const std::string& text) {
   const auto slash = text.find('/');
   auto number = [&](const std::string& digits) -> std::optional<std::uint64_t> {
@@ -112,7 +153,17 @@ std::string run_summary::to_json() const {
                    {"efficiency", efficiency()},
                    {"output", output}};
   if (!shard.empty()) j["shard"] = shard;
-  return j.dump();
+  if (deadline_reached) j["deadline_reached"] = true;
+  nlohmann::json events = nlohmann::json::array();
+  for (const rank_note& e : rank_events)
+    events.push_back({{"rank", e.rank}, {"host", e.host}, {"seconds", e.seconds}, {"what", e.what}, {"reason", e.reason}});
+  j["rank_events"] = events;
+  j["lost_ranks"] = resilience.lost_ranks;
+  j["rerun_chunks"] = resilience.reruns;
+  j["speculative_chunks"] = resilience.speculative;
+  j["discarded_duplicates"] = resilience.duplicates;
+  j["quarantined_tasks"] = resilience.quarantined;
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 job_context::job_context(pool& p, run_file& file, const job_spec& job, progress_reporter& progress,
@@ -131,6 +182,7 @@ job_context::job_context(pool& p, run_file& file, const job_spec& job, progress_
       task_rank_(file, "/timing/rank"),
       task_seconds_(file, "/timing/seconds"),
       record_path_(status_record_path(job.output)) {
+  running_ = std::make_unique<detail::running_record>(job.output);
   const environment& env = p.env();
   record_.app = job.app->name;
   record_.output = job.output;
@@ -143,6 +195,39 @@ job_context::job_context(pool& p, run_file& file, const job_spec& job, progress_
   record_.host = env.host();
   for (int r = 0; r < env.size(); ++r) record_.ranks.push_back({r, env.hosts()[static_cast<std::size_t>(r)]});
   write_record();
+}
+
+job_context::~job_context() = default;
+
+void job_context::on_rank0_chunk(std::uint64_t first, std::uint32_t count, bool starting) {
+  if (!running_) return;
+  if (!starting) {
+    running_->end(first);
+    return;
+  }
+  // Batch positions to runs of consecutive task indices (a resumed or reordered batch
+  // is not contiguous).
+  std::vector<task_span> spans;
+  for (std::uint64_t position = first; position < first + count; ++position) {
+    const std::uint64_t index = task_index(position);
+    if (!spans.empty() && spans.back().end == index) {
+      ++spans.back().end;
+    } else {
+      spans.push_back({index, index + 1});
+    }
+  }
+  running_->start(first, spans);
+}
+
+void job_context::fail_without_running(std::uint64_t index, const std::string& reason) {
+  task_failure f;
+  f.index = index;
+  f.rank = 0;
+  f.ranks = static_cast<std::uint32_t>(pool_.ranks());
+  f.host = pool_.env().host();
+  f.type = "rankpool::worker_lost";
+  f.message = reason;
+  record_failure(f);
 }
 
 void job_context::record_success(std::uint64_t index) {
@@ -175,6 +260,10 @@ void job_context::on_chunk(const chunk_record& r) {
   trace_.start.push_back(r.start);
   trace_.end.push_back(r.end);
   trace_.busy.push_back(r.busy);
+  trace_.kind.push_back(static_cast<std::uint8_t>(r.kind));
+  // A duplicate goes on the timeline only (the winner's results and times stand); items
+  // given up for good after two lost ranks were never measured.
+  if (r.kind == chunk_kind::duplicate || r.end <= 0) return;
   // Per task: the rank that ran it and its chunk's mean item time (exact for one-item chunks).
   const double seconds_per_item = r.count > 0 ? r.busy / r.count : 0;
   for (std::uint64_t position = r.first; position < r.first + r.count; ++position) {
@@ -193,6 +282,24 @@ void job_context::on_chunk(const chunk_record& r) {
   on_idle();
 }
 
+void job_context::on_rank_event(const rank_event& e) {
+  const char* what = e.what == rank_event::kind::lost ? "lost" : "rejoined";
+  rank_events_.push_back({e.rank, e.host, e.seconds, what, e.reason});
+  events_.seconds.push_back(e.seconds);
+  events_.rank.push_back(e.rank);
+  events_.host.push_back(e.host);
+  events_.what.push_back(what);
+  events_.reason.push_back(e.reason);
+  const std::string who = describe_rank(e.rank, pool_.ranks(), e.host);
+  if (e.what == rank_event::kind::lost) {
+    std::fprintf(stderr, "rankpool: lost %s at %.1f s: %s; its tasks run elsewhere\n", who.c_str(), e.seconds,
+                 e.reason.c_str());
+  } else {
+    std::fprintf(stderr, "rankpool: %s answers again at %.1f s; it gets work again\n", who.c_str(), e.seconds);
+  }
+  std::fflush(stderr);
+}
+
 void job_context::on_idle() {
   if (const int signal_number = received_stop_signal(); signal_number && !interrupted_) begin_interrupt(signal_number);
   if (results_since_flush_ >= flush_every_ || std::chrono::steady_clock::now() - last_flush_ >= flush_interval_) flush();
@@ -201,7 +308,8 @@ void job_context::on_idle() {
     // gone): keep what is durable and end every rank.
     flush();
     file_.close();
-    close_record("interrupted");
+    running_.reset();  // a deliberate stop: what rank 0 was running is no suspect
+    close_record("interrupted", exit_interrupted, pool_.resilience().lost_ranks);
     std::fprintf(stderr, "rankpool: chunks still running after the %.0f s grace period; stopping now (resumable)\n",
                  std::chrono::duration<double>(grace_).count());
     std::fflush(stderr);
@@ -241,6 +349,15 @@ void job_context::flush() {
   append_column(file_, "/chunks/start", trace_.start);
   append_column(file_, "/chunks/end", trace_.end);
   append_column(file_, "/chunks/busy", trace_.busy);
+  append_column(file_, "/chunks/kind", trace_.kind);
+  append_column(file_, "/events/seconds", events_.seconds);
+  append_column(file_, "/events/rank", events_.rank);
+  for (auto* column : {&events_.host, &events_.what, &events_.reason}) {
+    if (column->empty()) continue;
+    const char* name = column == &events_.host ? "/events/host" : column == &events_.what ? "/events/what" : "/events/reason";
+    file_.append_strings(name, *column);
+    column->clear();
+  }
   file_.flush();
   last_flush_ = std::chrono::steady_clock::now();
   results_since_flush_ = 0;
@@ -264,8 +381,10 @@ void job_context::write_record() {
   }
 }
 
-void job_context::close_record(const std::string& state) {
+void job_context::close_record(const std::string& state, int exit_code, std::uint64_t lost_ranks) {
   record_.state = state;
+  record_.exit_code = exit_code;
+  record_.lost_ranks = lost_ranks;
   write_record();
 }
 
@@ -297,6 +416,22 @@ std::string output_problem(const std::string& path, bool force) {
   return "";
 }
 
+void add_missing_columns(run_file& file, std::uint64_t tasks) {
+  if (!file.exists("/timing/rank")) file.create_dataset<std::int32_t>("/timing/rank", {tasks}, -1);
+  if (!file.exists("/timing/seconds"))
+    file.create_dataset<double>("/timing/seconds", {tasks}, std::numeric_limits<double>::quiet_NaN());
+  if (!file.exists("/chunks/kind")) {
+    file.create_column<std::uint8_t>("/chunks/kind");
+    const std::vector<std::uint8_t> ran(file.dims("/chunks/first_task").at(0), 0);  // the chunks before: all ran
+    if (!ran.empty()) file.append<std::uint8_t>("/chunks/kind", ran.data(), ran.size());
+  }
+  if (!file.exists("/events/seconds")) {
+    file.create_column<double>("/events/seconds");
+    file.create_column<std::int32_t>("/events/rank");
+    for (const char* column : {"/events/host", "/events/what", "/events/reason"}) file.create_string_column(column);
+  }
+}
+
 void create_run_file_layout(run_file& file, const job_spec& job, app& instance, std::uint64_t tasks) {
   file.set_attribute("/", "rankpool_version", std::string(version));
   file.set_attribute("/", "app", job.app->name);
@@ -315,6 +450,13 @@ void create_run_file_layout(run_file& file, const job_spec& job, app& instance, 
     file.create_column<std::uint32_t>(column);
   for (const char* column : {"/chunks/start", "/chunks/end", "/chunks/busy"}) file.create_column<double>(column);
   file.set_attribute("/chunks", "time_unit", std::string("seconds since the pool started"));
+  file.create_column<std::uint8_t>("/chunks/kind");
+  file.set_attribute("/chunks/kind", "meaning",
+                     std::string("0 ran, 1 rerun after its rank was lost, 2 speculative copy, 3 duplicate (discarded)"));
+  file.create_column<double>("/events/seconds");
+  file.create_column<std::int32_t>("/events/rank");
+  for (const char* column : {"/events/host", "/events/what", "/events/reason"}) file.create_string_column(column);
+  file.set_attribute("/events", "meaning", std::string("ranks lost (and answering again) during the runs"));
   file.create_dataset<std::int32_t>("/timing/rank", {tasks}, -1);
   file.set_attribute("/timing/rank", "meaning", std::string("the rank that ran the task's last attempt; -1: not run"));
   file.create_dataset<double>("/timing/seconds", {tasks}, std::numeric_limits<double>::quiet_NaN());
@@ -357,6 +499,38 @@ std::string check_resumable(const job_spec& job, std::uint64_t tasks, const std:
   return "";
 }
 
+/// Tasks among `selected` that were running on rank 0 when its process died (the record it
+/// left), taken out of `selected`: each one's /tasks/crashes count goes up, durably,
+/// before anything runs. Returns (suspects to run alone, tasks that took rank 0 down twice).
+std::pair<std::vector<std::uint64_t>, std::vector<std::uint64_t>> take_suspects(run_file& file, const std::string& output,
+                                                                               std::vector<std::uint64_t>& selected,
+                                                                               std::uint64_t tasks) {
+  const std::vector<task_span> spans = detail::running_record::left_by_dead_run(output);
+  if (spans.empty()) return {};
+  auto in_spans = [&](std::uint64_t i) {
+    return std::any_of(spans.begin(), spans.end(), [i](const task_span& s) { return i >= s.first && i < s.end; });
+  };
+  if (!file.exists("/tasks/crashes")) {
+    file.create_dataset<std::uint8_t>("/tasks/crashes", {tasks}, 0);
+    file.set_attribute("/tasks/crashes", "meaning",
+                       std::string("runs whose rank 0 died while running the task (two: it fails without running)"));
+  }
+  std::vector<std::uint8_t> crashes = file.read_all<std::uint8_t>("/tasks/crashes");
+  std::vector<std::uint64_t> suspects, quarantined, rest;
+  for (std::uint64_t i : selected) {
+    if (!in_spans(i)) {
+      rest.push_back(i);
+      continue;
+    }
+    crashes[i] = static_cast<std::uint8_t>(std::min(255, crashes[i] + 1));
+    file.write_at<std::uint8_t>("/tasks/crashes", i, &crashes[i], 1);
+    (crashes[i] >= 2 ? quarantined : suspects).push_back(i);
+  }
+  file.flush();
+  selected = std::move(rest);
+  return {std::move(suspects), std::move(quarantined)};
+}
+
 /// Opens an earlier run's output for --resume / --retry-failed, or says why not.
 /// Checked read-only first: a refused resume leaves the file untouched.
 std::string open_for_resume(const job_spec& job, std::uint64_t tasks, const std::optional<shard_spec>& shard,
@@ -372,6 +546,11 @@ std::string open_for_resume(const job_spec& job, std::uint64_t tasks, const std:
 
 }  // namespace
 
+namespace {
+/// Reordering by cost keeps one index per task in memory: not for astronomic task counts.
+constexpr std::uint64_t max_reordered_tasks = 10'000'000;
+}  // namespace
+
 run_summary run_job(environment& env, const job_spec& job, const run_options& options) {
   const bool continuing = options.resume || options.retry_failed;
   if (continuing && options.force)
@@ -384,7 +563,17 @@ run_summary run_job(environment& env, const job_spec& job, const run_options& op
   pool_opts.prefetch = options.prefetch;
   pool_opts.retries = job.retries;
   pool_opts.on_error = job.on_error;
+  pool_opts.rank0_tasks = options.rank0_tasks;
   pool workers(env, pool_opts);
+  std::optional<std::chrono::system_clock::time_point> deadline = options.deadline;
+  if (!deadline && options.slurm_deadline && env.is_root()) deadline = slurm_end_time();
+  if (deadline) {
+    // The deadline is wall-clock; the pool works in steady time. Chunks must end a grace
+    // period before it, so the drain and the last flush fit too.
+    const auto left = *deadline - std::chrono::system_clock::now() - options.grace;
+    workers.set_deadline(std::chrono::steady_clock::now() +
+                         std::chrono::duration_cast<std::chrono::steady_clock::duration>(left));
+  }
   std::unique_ptr<app> instance = job.app->make(job.params);
   instance->define_tasks(workers);
   const std::uint64_t tasks = instance->task_count();
@@ -399,12 +588,15 @@ run_summary run_job(environment& env, const job_spec& job, const run_options& op
 
   std::optional<run_file> file;
   std::vector<std::uint64_t> selected;
+  std::vector<std::uint64_t> suspects;
+  std::vector<std::uint64_t> quarantined;
   std::uint64_t failed_before = 0;
   if (env.is_root() && continuing) {
     std::string problem = std::filesystem::exists(job.output)
                               ? open_for_resume(job, tasks, options.shard, file)
                               : job.output + ": cannot resume: the file does not exist (run without --resume first)";
     agree_or_throw(env, problem);
+    detail::add_missing_columns(*file, tasks);
     const auto status = file->read_all<std::uint8_t>("/tasks/status");
     for (std::uint64_t i = mine.first; i < mine.end; ++i) {
       if (status[i] == status_done) ++summary.already_done;
@@ -412,6 +604,7 @@ run_summary run_job(environment& env, const job_spec& job, const run_options& op
       if ((options.resume && status[i] == status_pending) || (options.retry_failed && status[i] == status_failed))
         selected.push_back(i);
     }
+    if (options.resume) std::tie(suspects, quarantined) = take_suspects(*file, job.output, selected, tasks);
     file->set_attribute("/", "runs", static_cast<std::int64_t>(
                                          file->has_attribute("/", "runs") ? file->int_attribute("/", "runs") + 1 : 2));
   } else if (continuing) {
@@ -445,11 +638,28 @@ run_summary run_job(environment& env, const job_spec& job, const run_options& op
                    job.output.c_str(), job.output.c_str());
     progress.emplace(progress_mode, continuing ? selected.size() : summary.tasks);
     ctx.emplace(workers, *file, job, *progress, options, mine);
-    if (continuing) {
-      ctx->select(std::move(selected));
-      ctx->count_earlier(summary.already_done, failed_before);
+    if (continuing) ctx->count_earlier(summary.already_done, failed_before);
+    // With costs, the most expensive tasks first (longest processing time first), so the
+    // biggest do not run alone at the end; the results keep task order.
+    if (!continuing && mine.end - mine.first <= max_reordered_tasks && instance->task_cost(mine.first)) {
+      selected.clear();
+      for (std::uint64_t i = mine.first; i < mine.end; ++i) selected.push_back(i);
     }
+    if (!selected.empty() && selected.size() <= max_reordered_tasks && instance->task_cost(selected.front())) {
+      std::vector<double> cost(tasks, 0);
+      for (std::uint64_t i : selected) cost[i] = instance->task_cost(i).value_or(0);
+      std::stable_sort(selected.begin(), selected.end(), [&](std::uint64_t a, std::uint64_t b) { return cost[a] > cost[b]; });
+    }
+    if (continuing || !selected.empty()) ctx->select(std::move(selected));
+    ctx->suspect(std::move(suspects));
+    for (std::uint64_t i : quarantined)
+      ctx->fail_without_running(i, "was running on rank 0 when its process died, in two runs: it takes the process "
+                                   "down (quarantined)");
+    workers.on_rank0_chunk([&ctx](std::uint64_t first, std::uint32_t count, bool starting) {
+      ctx->on_rank0_chunk(first, count, starting);
+    });
     workers.on_chunk_done([&ctx](const chunk_record& r) { ctx->on_chunk(r); });
+    workers.on_rank_event([&ctx](const rank_event& e) { ctx->on_rank_event(e); });
     workers.on_idle([&ctx] { ctx->on_idle(); }, std::chrono::milliseconds(100));
   }
 
@@ -476,7 +686,10 @@ run_summary run_job(environment& env, const job_spec& job, const run_options& op
     summary.failed = ctx->failed() + (reduction_failed ? 1 : 0);
     summary.cancelled = ctx->cancelled();
     summary.ran = ctx->done();
-    summary.interrupted = ctx->interrupted();
+    summary.deadline_reached = workers.deadline_reached();
+    summary.interrupted = ctx->interrupted() || summary.deadline_reached;
+    summary.rank_events = ctx->rank_events();
+    summary.resilience = workers.resilience();
     summary.busy_seconds = workers.busy_seconds();
     summary.threads_per_rank = workers.threads();
     summary.total_threads = 0;
@@ -487,15 +700,22 @@ run_summary run_job(environment& env, const job_spec& job, const run_options& op
     file->set_attribute("/", "seconds", summary.seconds);
     file->set_attribute("/", "busy_seconds", summary.busy_seconds);
     file->set_attribute("/", "failed", static_cast<std::uint64_t>(summary.failed));
+    file->set_attribute("/", "lost_ranks", summary.resilience.lost_ranks);
+    file->set_attribute("/", "rerun_chunks", summary.resilience.reruns);
+    file->set_attribute("/", "speculative_chunks", summary.resilience.speculative);
+    file->set_attribute("/", "discarded_duplicates", summary.resilience.duplicates);
+    file->set_attribute("/", "quarantined_tasks", summary.resilience.quarantined);
     const auto all_status = file->read_all<std::uint8_t>("/tasks/status");
     const auto status = std::span(all_status).subspan(mine.first, mine.end - mine.first);
     const bool all_done = std::all_of(status.begin(), status.end(), [](std::uint8_t s) { return s == status_done; });
     const char* verdict = summary.interrupted ? "interrupted" : all_done ? "complete" : "failed";
     file->set_attribute("/", "status", std::string(verdict));
     file->close();
-    ctx->close_record(verdict);
     if (!summary.interrupted && !all_done && summary.failed == 0 && summary.cancelled == 0)
       summary.failed = static_cast<std::uint64_t>(std::count(status.begin(), status.end(), status_failed));
+    // The exit status, durable before MPI_Finalize: after a lost rank a launcher may
+    // report its own (srun: 137), or finalize may never return.
+    ctx->close_record(verdict, summary.exit_status(), summary.resilience.lost_ranks);
   }
   return summary;
 }

@@ -33,7 +33,9 @@ std::string run_status::to_json() const {
                         {"pid", pid},
                         {"host", host},
                         {"history", points},
-                        {"ranks", per_rank}}
+                        {"ranks", per_rank},
+                        {"exit_code", exit_code},
+                        {"lost_ranks", lost_ranks}}
       .dump();
 }
 
@@ -53,6 +55,8 @@ run_status run_status::from_json(const std::string& text, const std::string& whe
     s.flush_interval_seconds = j.at("flush_interval_seconds").get<double>();
     s.pid = j.at("pid").get<std::int64_t>();
     s.host = j.at("host").get<std::string>();
+    s.exit_code = j.value("exit_code", -1);
+    s.lost_ranks = j.value("lost_ranks", std::uint64_t{0});
     for (const auto& point : j.at("history")) s.history.emplace_back(point.at(0).get<double>(), point.at(1).get<std::uint64_t>());
     for (const auto& r : j.at("ranks"))
       s.ranks.push_back({r.at("rank").get<int>(), r.at("host").get<std::string>(), r.at("chunks").get<std::uint64_t>(),

@@ -37,6 +37,10 @@ struct run_status {
   /// (seconds since the run started, tasks done by then) at recent flushes: the rate.
   std::vector<std::pair<double, std::uint64_t>> history;
   std::vector<rank_activity> ranks;
+  /// The run's exit code once it ended (-1 while it runs): what to judge a run by when a
+  /// launcher reports something else (srun exits 137 after a lost rank).
+  int exit_code = -1;
+  std::uint64_t lost_ranks = 0;
 
   std::uint64_t pending() const { return tasks >= done + failed ? tasks - done - failed : 0; }
   std::string to_json() const;

@@ -1,6 +1,10 @@
 #include "rankpool/slurm.hpp"
 
+#include <time.h>
+
 #include <cctype>
+#include <cstdio>
+#include <ctime>
 #include <cstdlib>
 #include <string>
 
@@ -211,6 +215,30 @@ std::vector<std::pair<std::string, std::string>> slurm_attributes() {
   for (const char* name : names)
     if (const char* value = std::getenv(name)) found.emplace_back(name, value);
   return found;
+}
+
+std::optional<std::chrono::system_clock::time_point> slurm_end_time() {
+  using clock = std::chrono::system_clock;
+  if (const char* end = std::getenv("SLURM_JOB_END_TIME"); end && *end) {
+    char* rest = nullptr;
+    const long long seconds = std::strtoll(end, &rest, 10);
+    if (rest && *rest == '\0' && seconds > 0) return clock::time_point(std::chrono::seconds(seconds));
+  }
+  const char* job = std::getenv("SLURM_JOB_ID");
+  if (!job || std::string_view(job).find_first_not_of("0123456789_") != std::string_view::npos) return std::nullopt;
+  const std::string command = std::string("squeue -h -j ") + job + " -o %e 2>/dev/null";
+  std::FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return std::nullopt;
+  char line[128] = {};
+  const bool read = std::fgets(line, sizeof line, pipe) != nullptr;
+  pclose(pipe);
+  std::tm when{};
+  const char* rest = read ? strptime(line, "%Y-%m-%dT%H:%M:%S", &when) : nullptr;
+  if (!rest) return std::nullopt;  // "N/A", "Unknown": no end time
+  when.tm_isdst = -1;
+  const std::time_t t = std::mktime(&when);
+  if (t == static_cast<std::time_t>(-1)) return std::nullopt;
+  return clock::from_time_t(t);
 }
 
 }  // namespace rankpool

@@ -1,6 +1,7 @@
 #pragma once
 /// SLURM: ready-to-submit batch scripts (`rankpool slurm`) and the allocation facts a
 /// run records in its file. The script template is slurm/multi_node.sbatch's.
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,5 +46,10 @@ std::string_view batch_script_body();
 /// fixed order, only those set: what a run records among its file's attributes.
 /// Empty outside SLURM.
 std::vector<std::pair<std::string, std::string>> slurm_attributes();
+
+/// When this process's SLURM allocation ends: SLURM_JOB_END_TIME if set, else asked of
+/// `squeue` for SLURM_JOB_ID; nothing outside SLURM, for an unlimited job, or if
+/// squeue cannot tell.
+std::optional<std::chrono::system_clock::time_point> slurm_end_time();
 
 }  // namespace rankpool

@@ -192,6 +192,10 @@ class sweep_app_base : public app {
   sweep_app_base(std::shared_ptr<const sweep_definition> definition, const rankpool::params& p);
   std::uint64_t task_count() const override { return tasks_; }
   void create_results(run_file& file) override;
+  std::optional<double> task_cost(std::uint64_t task) const override {
+    if (!definition_->cost) return std::nullopt;
+    return definition_->cost(context_of(task));
+  }
 
  protected:
   task_context context_of(std::uint64_t task) const { return task_context(params_, task, tasks_); }

@@ -31,6 +31,7 @@ struct run_args {
   std::string shard;
   double grace_seconds = 30;
   double flush_seconds = 1;
+  std::string deadline;
   bool json = false;
   bool dry_run = false;
 };
@@ -79,12 +80,15 @@ int run_job_file(int argc, char** argv, run_args& args) {
     if (!problem.empty()) throw usage_error(problem);
     text = env.broadcast(text);
     if (!args.shard.empty()) args.options.shard = shard_spec::parse(args.shard);
+    if (!args.deadline.empty()) args.options.deadline = parse_deadline(args.deadline);
     const job_spec job = parse_job(args.job_file, text, args.overrides);
     if (args.dry_run) {
       if (env.is_root()) print_dry_run(job, args.options.shard);
       return exit_ok;
     }
     const run_summary summary = run_job(env, job, args.options);
+    // Should MPI_Finalize not return after a lost rank, the process still ends with this.
+    env.set_exit_code(summary.exit_status());
     if (env.is_root()) {
       if (args.json) {
         std::cout << summary.to_json() << std::endl;
@@ -134,6 +138,15 @@ command add_run_command(CLI::App& cli) {
   run->add_option("--shard", args->shard, "Run part INDEX of COUNT of the tasks (0 <= INDEX < COUNT), into its own "
                                           "output: job arrays; `rankpool merge` joins the parts")
       ->type_name("INDEX/COUNT");
+  run->add_option("--deadline", args->deadline,
+                  "Start no chunk that cannot end by then minus --grace; then drain, flush and exit 4 (resumable). "
+                  "A duration (90s, 45m, 2h, 1h30m) or a local time YYYY-MM-DDTHH:MM[:SS]; inside SLURM the "
+                  "default is the allocation's end")
+      ->type_name("WHEN");
+  run->add_flag("--no-slurm-deadline", [args](std::int64_t) { args->options.slurm_deadline = false; },
+                "Inside SLURM, do not take the allocation's end as the deadline");
+  run->add_flag("--no-rank0-tasks", [args](std::int64_t) { args->options.rank0_tasks = false; },
+                "Rank 0 only schedules and writes (it still runs tasks when no other rank answers)");
   run->add_flag("--dry-run", args->dry_run, "Validate the job, print the task count and first sweep combinations, run nothing");
   run->add_flag("--json", args->json, "Print one JSON summary object on stdout at the end");
   return {run, [args](int argc, char** argv) { return run_job_file(argc, argv, *args); }};

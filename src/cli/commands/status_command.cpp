@@ -30,6 +30,7 @@ struct status_args {
   std::string file;
   double watch = 0;  ///< seconds between refreshes; 0: print once
   bool json = false;
+  bool exit_code = false;
 };
 
 double unix_now() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
@@ -129,6 +130,9 @@ void print_status(const run_status& s, double now) {
   if (s.updated_unix > 0)
     std::printf("  flushed   %s ago (results up to then are durable; every %.3g s)\n",
                 duration(now - s.updated_unix).c_str(), s.flush_interval_seconds);
+  if (s.lost_ranks > 0) std::printf("  lost      %llu rank(s) during the run; their tasks ran elsewhere\n",
+                                    static_cast<unsigned long long>(s.lost_ranks));
+  if (s.exit_code >= 0) std::printf("  exit code %d\n", s.exit_code);
   for (const rank_activity& r : s.ranks) {
     std::printf("  rank %-4d %s: %llu tasks in %llu chunks, busy %.3g s", r.rank, r.host.c_str(),
                 static_cast<unsigned long long>(r.tasks), static_cast<unsigned long long>(r.chunks), r.busy_seconds);
@@ -141,6 +145,12 @@ void print_status(const run_status& s, double now) {
 int show_status(const status_args& args) {
   if (launcher_rank() != 0) return exit_ok;
   return run_reporting_errors("status", [&] {
+    if (args.exit_code) {
+      // For batch scripts: a launcher's own status can mislead after a lost rank.
+      const run_status s = read_status(args.file);
+      if (s.exit_code < 0) throw error(args.file + ": the run has not ended (or left no exit code)");
+      return s.exit_code;
+    }
     const bool clear = args.watch > 0 && isatty(STDOUT_FILENO);
     while (true) {
       const run_status s = read_status(args.file);
@@ -171,6 +181,9 @@ command add_status_command(CLI::App& cli) {
       ->default_str("2")
       ->check(CLI::Range(0.1, 3600.0));
   status->add_flag("--json", args->json, "Print the status record as JSON");
+  status->add_flag("--exit-code", args->exit_code,
+                   "Print nothing; exit with the ended run's own exit code (1 if it has not ended): what a batch "
+                   "script judges a run by when the launcher's status misleads (srun exits 137 after a lost rank)");
   return {status, [args](int, char**) { return show_status(*args); }};
 }
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <thread>
@@ -70,7 +71,15 @@ environment::environment(int& argc, char**& argv) {
 environment::~environment() {
   if (owns_mpi_ && std::uncaught_exceptions() > 0) abort(1);  // other ranks may wait in a collective
   if (comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);
-  if (owns_mpi_) MPI_Finalize();
+  if (!owns_mpi_) return;
+  if (lost_peers_) {
+    std::thread([code = exit_code_] {
+      std::this_thread::sleep_for(finalize_timeout);
+      std::fflush(nullptr);
+      std::_Exit(code);
+    }).detach();
+  }
+  MPI_Finalize();
 }
 
 int environment::default_threads() const {

@@ -2,6 +2,7 @@
 /// MPI start-up and the facts every rank needs: who am I, where, with how many cores.
 #include <mpi.h>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -39,8 +40,20 @@ class environment {
   /// Ends every rank of the job now (MPI_Abort): the way out of any fatal error.
   [[noreturn]] void abort(int exit_code) const noexcept;
 
+  /// A rank of this job stopped answering. MPI_Finalize may then never return (Open MPI
+  /// 4.1 under salloc + mpirun --enable-recovery), so the destructor gives it
+  /// finalize_timeout and then ends the process with the exit code set_exit_code gave:
+  /// by then everything durable is written and the exit status is known.
+  void expect_lost_peers() noexcept { lost_peers_ = true; }
+  bool has_lost_peers() const noexcept { return lost_peers_; }
+  /// The exit code of the process should MPI_Finalize not return (see expect_lost_peers).
+  void set_exit_code(int code) noexcept { exit_code_ = code; }
+  static constexpr std::chrono::seconds finalize_timeout{10};
+
  private:
   bool owns_mpi_ = false;
+  bool lost_peers_ = false;
+  int exit_code_ = 0;
   MPI_Comm comm_ = MPI_COMM_NULL;
   int rank_ = 0;
   int size_ = 1;

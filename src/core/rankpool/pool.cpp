@@ -55,14 +55,21 @@ void pool::run(const std::function<void()>& driver) {
   handshake();
   busy_seconds_ = 0;
   if (!env_.is_root()) {
-    detail::fatal_on_exception(env_, identity_.where, [this] { detail::serve(env_, table_, identity_); });
+    detail::fatal_on_exception(env_, identity_.where, [this] {
+      if (detail::serve(env_, table_, identity_)) env_.expect_lost_peers();
+    });
     return;
   }
   detail::scheduler_options sched;
   sched.prefetch = options_.prefetch;
+  sched.rank0_tasks = options_.rank0_tasks;
+  sched.rank0_chunk = rank0_observer_;
   sched.worker_threads = threads_by_rank_;
   sched.local_identity = identity_;
   scheduler_ = std::make_unique<detail::scheduler>(env_, table_, std::move(sched));
+  scheduler_->set_deadline(deadline_);
+  resilience_ = {};
+  deadline_reached_ = false;
   driving_ = true;
   std::exception_ptr failure;
   try {
@@ -81,6 +88,18 @@ void pool::run(const std::function<void()>& driver) {
     }
   }
   scheduler_->shutdown();
+  // Rank events of the shutdown itself (a rank whose chunks all ran elsewhere).
+  for (detail::completion c; scheduler_->next_completion(c, false, std::chrono::milliseconds(0));)
+    if (c.what == detail::completion::kind::rank_lost || c.what == detail::completion::kind::rank_rejoined)
+      report_rank_event(c);
+  // A rank still not answering may keep MPI_Finalize from returning (environment.hpp).
+  if (scheduler_->lost_ranks_at_end()) env_.expect_lost_peers();
+  const detail::resilience_counts counts = scheduler_->counts();
+  resilience_.reruns = counts.reruns;
+  resilience_.speculative = counts.speculative;
+  resilience_.duplicates = counts.duplicates;
+  resilience_.quarantined = counts.quarantined;
+  deadline_reached_ = scheduler_->deadline_reached();
   scheduler_.reset();
   driving_ = false;
   if (failure) std::rethrow_exception(failure);
@@ -94,6 +113,11 @@ void pool::submit_batch(detail::batch_spec spec, std::shared_ptr<detail::batch_s
   require_driver("map/submit");
   const auto id = scheduler_->submit(std::move(spec));
   active_.emplace(id, std::move(state));
+}
+
+void pool::set_deadline(std::chrono::steady_clock::time_point deadline) {
+  deadline_ = deadline;
+  if (scheduler_) scheduler_->set_deadline(deadline);
 }
 
 void pool::cancel_all() {
@@ -114,6 +138,14 @@ task_failure pool::final_failure(const detail::completion& c, detail::wire::fail
   return f;
 }
 
+void pool::report_rank_event(const detail::completion& c) {
+  const bool lost = c.what == detail::completion::kind::rank_lost;
+  if (lost) ++resilience_.lost_ranks;
+  if (rank_observer_)
+    rank_observer_(rank_event{lost ? rank_event::kind::lost : rank_event::kind::rejoined, c.rank,
+                              env_.hosts()[static_cast<std::size_t>(c.rank)], c.seconds, c.reason});
+}
+
 void pool::poll(bool block) {
   require_driver("poll");
   detail::completion c;
@@ -128,6 +160,17 @@ void pool::poll(bool block) {
   };
   while (next()) {
     waited = true;
+    if (c.what == detail::completion::kind::rank_lost || c.what == detail::completion::kind::rank_rejoined) {
+      report_rank_event(c);
+      continue;
+    }
+    if (c.what == detail::completion::kind::duplicate) {
+      if (chunk_observer_)
+        chunk_observer_(chunk_record{c.batch_id, c.first, c.count, c.header.rank, c.header.threads_used, 0, c.attempt,
+                                     c.header.start_seconds, c.header.end_seconds, c.header.busy_seconds,
+                                     chunk_kind::duplicate});
+      continue;
+    }
     auto it = active_.find(c.batch_id);
     if (it == active_.end()) continue;
     auto state = it->second;
@@ -149,7 +192,7 @@ void pool::poll(bool block) {
     if (chunk_observer_)
       chunk_observer_(chunk_record{c.batch_id, c.first, c.count, c.header.rank, c.header.threads_used,
                                    static_cast<std::uint32_t>(failed), c.attempt, c.header.start_seconds,
-                                   c.header.end_seconds, c.header.busy_seconds});
+                                   c.header.end_seconds, c.header.busy_seconds, static_cast<chunk_kind>(c.run)});
   }
 }
 

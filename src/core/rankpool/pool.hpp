@@ -36,6 +36,9 @@ struct pool_options {
   chunk_policy chunking = chunk_policy::automatic();
   int threads = 0;   ///< OpenMP threads per rank; 0 = environment::default_threads()
   int prefetch = 3;  ///< chunks kept queued at each executor (running one included)
+  /// Rank 0 runs tasks too (its OpenMP team, beside the scheduler). Off, it only
+  /// schedules, unless no other rank answers.
+  bool rank0_tasks = true;
   int retries = 0;   ///< extra attempts for a task that threw
   error_policy on_error = error_policy::abort;
 };
@@ -45,6 +48,18 @@ struct call_options {
   std::optional<chunk_policy> chunking;
   std::optional<int> retries;
   std::optional<error_policy> on_error;
+  /// Non-empty: the items are suspects (they were running when a rank died, `suspicion`
+  /// says how): each runs alone, not on rank 0 while another rank answers, and one more
+  /// lost rank fails it for good.
+  std::string suspicion;
+};
+
+/// How a chunk on the timeline came about.
+enum class chunk_kind : std::uint8_t {
+  ran = 0,          ///< handed out as usual
+  rerun = 1,        ///< its items ran again after the rank that had them was lost
+  speculative = 2,  ///< a copy of a chunk running late elsewhere (the first result wins)
+  duplicate = 3,    ///< a copy that came back second: its results were discarded
 };
 
 /// One chunk of the run's timeline (times in seconds since the pool started).
@@ -59,6 +74,26 @@ struct chunk_record {
   double start = 0;
   double end = 0;
   double busy = 0;
+  chunk_kind kind = chunk_kind::ran;
+};
+
+/// A rank that stopped answering (its chunks then run elsewhere), or answered again.
+struct rank_event {
+  enum class kind { lost, rejoined };
+  kind what = kind::lost;
+  int rank = 0;
+  std::string host;
+  double seconds = 0;  ///< since the pool started
+  std::string reason;  ///< lost: "crashed (signal 11)", "no result for 6.2 s from a chunk expected to take 0.1 s"
+};
+
+/// What the pool did about lost and late ranks during run().
+struct resilience_summary {
+  std::uint64_t lost_ranks = 0;   ///< times a rank was found lost
+  std::uint64_t reruns = 0;       ///< chunks run again because their rank was lost
+  std::uint64_t speculative = 0;  ///< speculative copies of late chunks
+  std::uint64_t duplicates = 0;   ///< results discarded because another copy came first
+  std::uint64_t quarantined = 0;  ///< tasks failed for good after taking down two ranks
 };
 
 /// Outcome counts of a streamed batch.
@@ -195,6 +230,7 @@ class pool {
     state->count = spec.count;
     R total = std::move(init);
     state->on_chunk = [&](const detail::completion& c) {
+      if (c.message.empty()) return;  // items given up without a result message
       if (auto partial = detail::wire::decode_reduced_result<R>(c.header.layout, c.body())) total = op(total, *partial);
     };
     submit_batch(std::move(spec), state);
@@ -220,6 +256,29 @@ class pool {
   /// Called on the driver thread for every chunk that comes back (the run's timeline).
   void on_chunk_done(std::function<void(const chunk_record&)> observer) { chunk_observer_ = std::move(observer); }
 
+  /// Called when rank 0 starts running a chunk of batch positions [first, first + count)
+  /// itself (`starting`) and when it has run it: what a crash of rank 0 would take with it,
+  /// to be recorded durably (run.cpp's record of running tasks). Called on rank 0's
+  /// executor thread or the thread running the scheduler loop, possibly concurrently;
+  /// set before run().
+  void on_rank0_chunk(std::function<void(std::uint64_t first, std::uint32_t count, bool starting)> observer) {
+    rank0_observer_ = std::move(observer);
+  }
+
+  /// Called on the driver thread when a rank is lost or answers again.
+  void on_rank_event(std::function<void(const rank_event&)> observer) { rank_observer_ = std::move(observer); }
+
+  /// From now on, hands out no chunk whose estimate says it cannot end by `deadline`, and
+  /// shrinks chunks to end by it; a batch that reaches it hands out no more (its other
+  /// items count as cancelled). Rank 0, before or during run().
+  void set_deadline(std::chrono::steady_clock::time_point deadline);
+  /// Whether a batch of the latest run() stopped at the deadline.
+  bool deadline_reached() const noexcept { return deadline_reached_; }
+
+  /// Lost ranks, re-runs, speculative copies, discarded duplicates, quarantined tasks
+  /// of the latest run() (rank 0).
+  const resilience_summary& resilience() const noexcept { return resilience_; }
+
   /// Thread-seconds spent inside tasks since run() started, over all ranks.
   double busy_seconds() const noexcept { return busy_seconds_; }
 
@@ -239,6 +298,8 @@ class pool {
     spec.policy = opts.chunking.value_or(options_.chunking);
     spec.retries = opts.retries.value_or(options_.retries);
     spec.abort_on_error = opts.on_error.value_or(options_.on_error) == error_policy::abort;
+    spec.suspects = !opts.suspicion.empty();
+    spec.suspicion = opts.suspicion;
     if constexpr (std::is_same_v<std::decay_t<Inputs>, index_range>) {
       static_assert(std::is_integral_v<A>, "index_range inputs need a task taking an integer index");
       spec.count = inputs.count;
@@ -258,6 +319,7 @@ class pool {
   /// A final failure as the driver reports it: the record plus rank, host and attempts.
   task_failure final_failure(const detail::completion& c, detail::wire::failure_record record) const;
   void require_driver(const char* what) const;
+  void report_rank_event(const detail::completion& c);
   void handshake();
 
   friend void detail::pool_progress(pool& p, bool block);
@@ -271,6 +333,11 @@ class pool {
   std::unique_ptr<detail::scheduler> scheduler_;
   std::unordered_map<std::uint64_t, std::shared_ptr<detail::batch_state>> active_;
   std::function<void(const chunk_record&)> chunk_observer_;
+  std::function<void(const rank_event&)> rank_observer_;
+  std::function<void(std::uint64_t, std::uint32_t, bool)> rank0_observer_;
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  bool deadline_reached_ = false;
+  resilience_summary resilience_;
   std::function<void()> idle_hook_;
   std::chrono::milliseconds idle_interval_{200};
   std::chrono::steady_clock::time_point last_idle_{};

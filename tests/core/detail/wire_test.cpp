@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -207,13 +209,27 @@ TEST(Wire, FailuresCarryTypeAndMessageSeparately) {
   EXPECT_EQ(got.at(2), 12u);
 }
 
-TEST(Wire, StopIsEmpty) {
+TEST(Wire, StopSaysWhetherRanksWereLost) {
   byte_buffer message{'x', 'y'};
-  wire::encode_stop(message);
-  EXPECT_TRUE(message.empty());
-  EXPECT_NO_THROW(wire::decode_stop(message));
-  const byte_buffer garbage{'x'};
-  EXPECT_THROW(wire::decode_stop(garbage), rankpool::error);
+  wire::encode_stop(message, false);
+  ASSERT_EQ(message.size(), 1u);
+  EXPECT_FALSE(wire::decode_stop(message));
+  wire::encode_stop(message, true);
+  EXPECT_TRUE(wire::decode_stop(message));
+  for (const byte_buffer& garbage : {byte_buffer{}, byte_buffer{'x'}, byte_buffer{0, 0}})
+    EXPECT_THROW(wire::decode_stop(garbage), rankpool::error);
+}
+
+TEST(Wire, CrashNoticeRoundTrips) {
+  const wire::crash_notice sent{42, 7, 11};
+  byte_buffer message(sizeof sent);
+  std::memcpy(message.data(), &sent, sizeof sent);
+  const wire::crash_notice got = wire::decode_crash(message);
+  EXPECT_EQ(got.chunk_id, 42u);
+  EXPECT_EQ(got.item, 7u);
+  EXPECT_EQ(got.signal, 11);
+  message.pop_back();
+  EXPECT_THROW(wire::decode_crash(message), rankpool::error);
 }
 
 /// Every proper prefix of `message` must be refused by `decode`.

@@ -19,6 +19,10 @@ double unix_now();
 /// an existing file may be replaced).
 std::string output_problem(const std::string& path, bool force);
 
+/// Adds what a run file written by an older rankpool lacks (/timing, /chunks/kind,
+/// /events), so a resume can write them.
+void add_missing_columns(run_file& file, std::uint64_t tasks);
+
 /// Writes the job's attributes and creates /tasks, /chunks, /sweep and the app's
 /// /results for `tasks` tasks, every one pending.
 void create_run_file_layout(run_file& file, const job_spec& job, app& instance, std::uint64_t tasks);

@@ -2,6 +2,7 @@
 /// What the driver hands the scheduler for one batch (a map, a submit, a map_reduce).
 #include <cstdint>
 #include <functional>
+#include <string>
 
 #include "rankpool/chunking.hpp"
 #include "rankpool/codec.hpp"
@@ -20,6 +21,10 @@ struct batch_spec {
   chunk_policy policy;
   int retries = 0;
   bool abort_on_error = true;
+  /// Suspects: each item runs alone, not on rank 0 while another rank answers, as one
+  /// that already took a rank down (one more loss fails it: docs/RELIABILITY.md).
+  bool suspects = false;
+  std::string suspicion;  ///< why, for the failure message of a second loss
 };
 
 }  // namespace rankpool::detail

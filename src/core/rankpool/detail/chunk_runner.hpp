@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "rankpool/detail/crash_reporter.hpp"
 #include "rankpool/detail/exception_type.hpp"
 #include "rankpool/detail/task_table.hpp"
 #include "rankpool/detail/wire.hpp"
@@ -63,6 +64,7 @@ class typed_chunk_runner {
   double for_each_item(const chunk_input& in, chunk_output& out, int threads, Sink&& sink) const {
     const std::uint32_t n = in.chunk.header.count;
     auto run_item = [&](std::uint32_t i) {
+      set_running_item(i);  // a crash report names the item (crash_reporter.hpp)
       try {
         sink(i, call(in.chunk, i));
       } catch (const std::exception& e) {

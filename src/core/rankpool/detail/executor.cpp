@@ -1,6 +1,7 @@
 #include "rankpool/detail/executor.hpp"
 
 #include "rankpool/detail/chunk_runner.hpp"
+#include "rankpool/detail/crash_reporter.hpp"
 
 namespace rankpool::detail {
 
@@ -16,7 +17,9 @@ void execute_chunk(const task_table& table, byte_view message, byte_buffer& repl
   chunk_input in{wire::decode_chunk(message)};
   const wire::chunk_header& header = in.chunk.header;
   if (header.reduction_id != wire::no_reduction) in.reduction = &table.reduction(header.reduction_id);
+  set_running_chunk(header.chunk_id);
   table.task(header.task_id).run(in, out, self.context);
+  set_running_chunk(0);
 
   wire::result_header result{};
   result.chunk_id = header.chunk_id;

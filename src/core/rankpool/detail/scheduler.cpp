@@ -1,26 +1,54 @@
 #include "rankpool/detail/scheduler.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 
 #include "rankpool/detail/fatal.hpp"
 #include "rankpool/detail/mpi_check.hpp"
 
 namespace rankpool::detail {
+namespace {
+
+std::string seconds_text(double seconds) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f s", seconds);
+  return text;
+}
+
+/// An isolated item: one that was in a chunk lost with its rank, so it runs alone.
+struct isolated_item {
+  std::uint64_t item;
+  std::uint32_t attempt;
+  std::uint32_t losses;
+  std::string history;
+};
+
+}  // namespace
 
 struct scheduler::batch {
   std::uint64_t id = 0;
   batch_spec spec;
   chunk_sizer sizer;
   std::uint64_t next = 0;                                    ///< first item never dispatched
-  std::deque<std::pair<std::uint64_t, std::uint32_t>> retry;  ///< (item, attempt)
-  std::uint64_t chunks_in_flight = 0;
-  std::uint64_t settled = 0;  ///< items with a final state
+  std::deque<std::pair<std::uint64_t, std::uint32_t>> retry;  ///< (item, attempt): threw, one per chunk
+  std::deque<isolated_item> isolated;                         ///< lost with a rank: one per chunk, not on rank 0
+  std::deque<std::tuple<std::uint64_t, std::uint32_t, std::uint32_t>> requeued;  ///< (first, count, attempt)
+  std::uint64_t chunks_in_flight = 0;  ///< chunk groups not settled (a group: a chunk and its copies)
+  std::uint64_t settled = 0;           ///< items with a final state
   bool cancelled = false;
   bool finished = false;
 
   batch(std::uint64_t batch_id, batch_spec s, int total_threads)
       : id(batch_id), spec(std::move(s)), sizer(spec.policy, total_threads) {}
-  bool has_work() const { return !cancelled && (!retry.empty() || next < spec.count); }
+  bool has_work() const {
+    return !cancelled && (!retry.empty() || !isolated.empty() || !requeued.empty() || next < spec.count);
+  }
+  std::uint64_t items_left() const {
+    std::uint64_t n = spec.count - next + retry.size() + isolated.size();
+    for (const auto& r : requeued) n += std::get<1>(r);
+    return n;
+  }
 };
 
 scheduler::scheduler(const environment& env, const task_table& table, scheduler_options options)
@@ -31,6 +59,7 @@ scheduler::scheduler(const environment& env, const task_table& table, scheduler_
       scheduler_who_(options_.local_identity.where + " (scheduler)"),
       executor_who_(options_.local_identity.where + " (executor)") {
   executor_load_.assign(static_cast<std::size_t>(env_.size()), 0);
+  ranks_.resize(static_cast<std::size_t>(env_.size()));
   total_threads_ = 0;
   for (int t : options_.worker_threads) total_threads_ += std::max(1, t);
   local_thread_ = std::thread([this] { local_executor_loop(); });
@@ -60,6 +89,13 @@ void scheduler::cancel_all() {
   wake_.notify_one();
 }
 
+void scheduler::set_deadline(clock::time_point deadline) {
+  std::lock_guard lock(request_mutex_);
+  requested_deadline_ = deadline;
+  requests_pending_ = true;
+  wake_.notify_one();
+}
+
 void scheduler::shutdown() {
   {
     std::lock_guard lock(request_mutex_);
@@ -68,6 +104,11 @@ void scheduler::shutdown() {
     wake_.notify_one();
   }
   if (scheduler_thread_.joinable()) scheduler_thread_.join();
+}
+
+resilience_counts scheduler::counts() const {
+  std::lock_guard lock(request_mutex_);
+  return published_counts_;
 }
 
 bool scheduler::next_completion(completion& out, bool block, std::chrono::milliseconds timeout) {
@@ -87,11 +128,20 @@ void scheduler::push_completion(completion c) {
   completion_ready_.notify_one();
 }
 
-bool scheduler::all_done() const { return in_flight_.empty() && batches_.empty(); }
+bool scheduler::all_done() const {
+  if (!batches_.empty()) return false;
+  // Copies that lost the race, and chunks given up with their rank, may never come back.
+  return std::all_of(in_flight_.begin(), in_flight_.end(), [](const auto& entry) { return entry.second.superseded; });
+}
+
+double scheduler::seconds_now() const {
+  return std::chrono::duration<double>(clock::now() - options_.local_identity.epoch).count();
+}
 
 bool scheduler::iterate() {
   bool progressed = take_requests();
   progressed |= receive_results();
+  check_overdue();
   progressed |= dispatch();
   progressed |= sends_.complete();
   return progressed;
@@ -111,6 +161,7 @@ void scheduler::loop() {
       {
         std::lock_guard lock(request_mutex_);
         stopping = shutdown_requested_;
+        published_counts_ = counts_;
       }
       if (stopping && all_done()) break;
     }
@@ -120,14 +171,33 @@ void scheduler::loop() {
       idle_wait(idle);
     }
   }
-  // Every executor is idle now: tell the workers to leave their serve loop.
-  byte_buffer stop;
-  wire::encode_stop(stop);
-  for (int rank = 1; rank < env_.size(); ++rank)
-    mpi_check(MPI_Send(stop.data(), static_cast<int>(stop.size()), MPI_BYTE, rank, static_cast<int>(wire::tag::stop),
-                       env_.comm()),
-              "MPI_Send(stop)");
-  while (!sends_.empty()) sends_.complete();
+  // Every batch is settled. A rank whose chunks all ran elsewhere (copies won) and that
+  // never answered for them is lost too, though no deadline passed.
+  const auto now = clock::now();
+  for (int rank = 1; rank < env_.size(); ++rank) {
+    const rank_state& r = ranks_[static_cast<std::size_t>(rank)];
+    if (r.unresponsive || r.queue.empty()) continue;
+    const double silent = std::chrono::duration<double>(now - std::max(r.last_result, in_flight_.at(r.queue.front()).sent_at)).count();
+    lose_rank(rank, "no result for " + seconds_text(silent) + " when the run ended (copies of its chunks ran elsewhere)",
+              nullptr);
+  }
+  // Tell the workers to leave their serve loop. A rank that stopped answering gets its
+  // stop too (it may be slow, not gone), but nothing waits for a send to it: a send to
+  // a dead process never completes.
+  for (int rank = 1; rank < env_.size(); ++rank) {
+    lost_at_end_ |= ranks_[static_cast<std::size_t>(rank)].unresponsive;
+    byte_buffer stop = sends_.take_buffer();
+    wire::encode_stop(stop, lost_any_);
+    sends_.send(rank, wire::tag::stop, std::move(stop));
+  }
+  const auto give_up = clock::now() + std::chrono::seconds(2);
+  auto waiting = [this] {
+    for (int rank = 1; rank < env_.size(); ++rank)
+      if (!ranks_[static_cast<std::size_t>(rank)].unresponsive && sends_.is_sending_to(rank)) return true;
+    return false;
+  };
+  while (waiting() && clock::now() < give_up) sends_.complete();
+  for (int rank = 1; rank < env_.size(); ++rank) sends_.abandon(rank);
   {
     std::lock_guard lock(local_mutex_);
     local_stop_ = true;
@@ -143,7 +213,7 @@ bool scheduler::drive_until_completion(completion& out, std::chrono::millisecond
   // serialized: whoever holds progress_mutex_ is the only thread calling MPI.
   driver_progressing_ = true;
   std::unique_lock progress(progress_mutex_);
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto deadline = clock::now() + timeout;
   bool got = false;
   backoff idle;
   fatal_on_exception(env_, scheduler_who_, [&] {
@@ -151,11 +221,15 @@ bool scheduler::drive_until_completion(completion& out, std::chrono::millisecond
       if (iterate()) {
         idle.reset();
       } else {
-        if (std::chrono::steady_clock::now() >= deadline) break;
+        if (clock::now() >= deadline) break;
         idle_wait(idle);
       }
     }
   });
+  {
+    std::lock_guard lock(request_mutex_);
+    published_counts_ = counts_;
+  }
   driver_progressing_ = false;
   progress.unlock();
   driver_done_.notify_all();
@@ -181,9 +255,14 @@ bool scheduler::take_requests() {
     everything = cancel_everything_;
     cancel_everything_ = false;
     requests_pending_ = false;
+    deadline_ = requested_deadline_;
   }
   for (auto& [id, spec] : added) {
     auto b = std::make_unique<batch>(id, std::move(spec), total_threads_);
+    if (b->spec.suspects) {
+      for (std::uint64_t item = 0; item < b->spec.count; ++item) b->isolated.push_back({item, 1, 1, b->spec.suspicion});
+      b->next = b->spec.count;
+    }
     batch_order_.push_back(id);
     auto& ref = *b;
     batches_.emplace(id, std::move(b));
@@ -195,6 +274,8 @@ bool scheduler::take_requests() {
     for (auto* b : all) {
       b->cancelled = true;
       b->retry.clear();
+      b->isolated.clear();
+      b->requeued.clear();
       finish_batch_if_done(*b);
     }
   }
@@ -213,76 +294,199 @@ void scheduler::finish_batch_if_done(batch& b) {
   batches_.erase(b.id);
 }
 
+double scheduler::item_seconds_of(const batch& b) const {
+  const double measured = b.sizer.mean_item_seconds();
+  if (measured > 0) return measured;
+  const auto known = task_item_seconds_.find(b.spec.task_id);
+  return known != task_item_seconds_.end() ? known->second : 0;
+}
+
+double scheduler::estimate_of(const in_flight& c) const {
+  const auto it = batches_.find(c.batch_id);
+  if (it == batches_.end()) return 0;
+  const double item = item_seconds_of(*it->second);
+  const auto threads = static_cast<std::uint32_t>(std::max(1, options_.worker_threads[static_cast<std::size_t>(c.rank)]));
+  return item * static_cast<double>((c.count + threads - 1) / threads);  // items run in rounds of `threads`
+}
+
+void scheduler::encode(const batch& b, const wire::chunk_header& header, byte_buffer& out) const {
+  wire::encode_chunk(header, out);
+  if (b.spec.encode_inputs) b.spec.encode_inputs(header.first, header.count, out);
+}
+
 bool scheduler::make_chunk(int rank, byte_buffer& out) {
+  const auto threads = options_.worker_threads[static_cast<std::size_t>(rank)];
+  const bool can_isolate = rank != 0 || env_.size() == 1 ||
+                           std::all_of(ranks_.begin() + 1, ranks_.end(), [](const rank_state& r) { return r.unresponsive; });
+  const double time_left = deadline_ == clock::time_point::max()
+                               ? HUGE_VAL
+                               : std::chrono::duration<double>(deadline_ - clock::now()).count();
   for (auto id : batch_order_) {
     batch& b = *batches_.at(id);
     if (!b.has_work()) continue;
+    const double item_seconds = item_seconds_of(b);
+    // The deadline: nothing that is expected to end after it starts; a batch that
+    // reaches it hands out no more.
+    if (item_seconds > 0 && item_seconds > time_left) {
+      b.cancelled = true;
+      b.retry.clear();
+      b.isolated.clear();
+      b.requeued.clear();
+      deadline_reached_ = true;
+      finish_batch_if_done(b);
+      return false;
+    }
     wire::chunk_header header{};
     header.chunk_id = next_chunk_id_++;
     header.task_id = b.spec.task_id;
     header.reduction_id = b.spec.reduction_id;
     header.index_base = b.spec.index_base;
     header.has_inputs = b.spec.encode_inputs ? 1 : 0;
-    std::uint32_t attempt = 1;
-    if (!b.retry.empty()) {
-      std::tie(header.first, attempt) = b.retry.front();
+    in_flight entry{b.id, 0, 1, 1, rank, header.chunk_id, chunk_run::first, clock::now()};
+    if (!b.isolated.empty() && can_isolate) {
+      // A suspect runs alone, and not on rank 0 while a worker answers: should it crash
+      // its process again, it takes one worker down, not the job.
+      isolated_item& suspect = b.isolated.front();
+      header.first = suspect.item;
+      header.count = 1;
+      entry.attempt = suspect.attempt;
+      entry.losses = suspect.losses;
+      entry.loss_history = std::move(suspect.history);
+      entry.run = chunk_run::rerun;
+      b.isolated.pop_front();
+    } else if (!b.requeued.empty()) {
+      std::tie(header.first, header.count, entry.attempt) = b.requeued.front();
+      entry.run = chunk_run::rerun;
+      b.requeued.pop_front();
+    } else if (!b.retry.empty()) {
+      std::tie(header.first, entry.attempt) = b.retry.front();
       b.retry.pop_front();
       header.count = 1;
-    } else {
+    } else if (b.next < b.spec.count) {
       header.first = b.next;
-      header.count = b.sizer.next(b.spec.count - b.next, options_.worker_threads[static_cast<std::size_t>(rank)]);
+      header.count = b.sizer.next(b.spec.count - b.next, threads);
+      if (item_seconds > 0 && time_left < HUGE_VAL) {
+        // Near the deadline, chunks shrink to end before it.
+        const double fits = time_left / item_seconds * std::max(1, threads);
+        header.count = static_cast<std::uint32_t>(std::clamp<double>(std::floor(fits), 1, header.count));
+      }
       b.next += header.count;
+      last_chunk_items_ = header.count;
+    } else {
+      continue;  // only isolated items are left, and this rank may not take them
     }
-    wire::encode_chunk(header, out);
-    if (b.spec.encode_inputs) b.spec.encode_inputs(header.first, header.count, out);
-    in_flight_.emplace(header.chunk_id, in_flight{b.id, header.first, header.count, attempt, rank});
-    double item_seconds = b.sizer.mean_item_seconds();
-    if (item_seconds <= 0) {
-      const auto known = task_item_seconds_.find(b.spec.task_id);
-      if (known != task_item_seconds_.end()) item_seconds = known->second;
-    }
-    last_chunk_estimate_ =
-        item_seconds * header.count / std::max(1, options_.worker_threads[static_cast<std::size_t>(rank)]);
+    encode(b, header, out);
+    entry.first = header.first;
+    entry.count = header.count;
+    if (entry.run == chunk_run::rerun) ++counts_.reruns;
+    last_chunk_estimate_ = item_seconds * header.count / std::max(1, threads);
+    in_flight_.emplace(header.chunk_id, std::move(entry));
+    ranks_[static_cast<std::size_t>(rank)].queue.push_back(header.chunk_id);
     ++b.chunks_in_flight;
     return true;
   }
   return false;
 }
 
+bool scheduler::make_speculative_copy(int rank, byte_buffer& out) {
+  // The most overdue chunk elsewhere that is past its estimate by a clear margin and
+  // not copied yet; never a suspect (it might crash a second rank), never on its own rank.
+  const auto now = clock::now();
+  const lateness* best = nullptr;
+  std::vector<lateness> candidates;
+  for (int r = 0; r < env_.size(); ++r) {
+    if (r == rank) continue;
+    for (const lateness& l : late_chunks(r, now)) candidates.push_back(l);
+  }
+  for (const lateness& l : candidates) {
+    const in_flight& c = in_flight_.at(l.chunk_id);
+    if (c.superseded || c.losses > 0 || c.run == chunk_run::speculative || copies_.count(c.group)) continue;
+    const double margin = std::max(patience_.speculate_factor * l.estimate, patience_.speculate_floor_seconds);
+    if (l.past_end < margin) continue;
+    if (!best || l.past_end > best->past_end) best = &l;
+  }
+  if (!best) return false;
+  const in_flight original = in_flight_.at(best->chunk_id);
+  batch& b = *batches_.at(original.batch_id);
+  wire::chunk_header header{};
+  header.chunk_id = next_chunk_id_++;
+  header.task_id = b.spec.task_id;
+  header.reduction_id = b.spec.reduction_id;
+  header.index_base = b.spec.index_base;
+  header.has_inputs = b.spec.encode_inputs ? 1 : 0;
+  header.first = original.first;
+  header.count = original.count;
+  encode(b, header, out);
+  in_flight copy = original;
+  copy.rank = rank;
+  copy.run = chunk_run::speculative;
+  copy.sent_at = now;
+  in_flight_.emplace(header.chunk_id, std::move(copy));
+  ranks_[static_cast<std::size_t>(rank)].queue.push_back(header.chunk_id);
+  copies_[original.group] = {best->chunk_id, header.chunk_id};
+  ++counts_.speculative;
+  last_chunk_estimate_ = best->estimate;
+  return true;
+}
+
+int scheduler::effective_prefetch() const {
+  // Queued chunks others could run are what makes a tail wait: as the batches drain,
+  // keep each rank at most as deep as its share of the chunks left.
+  std::uint64_t items = 0;
+  for (const auto& [id, b] : batches_)
+    if (!b->cancelled) items += b->items_left();
+  const std::uint64_t chunks_left = (items + last_chunk_items_ - 1) / std::max<std::uint32_t>(1, last_chunk_items_);
+  const auto depth = 1 + chunks_left / static_cast<std::uint64_t>(env_.size());
+  return static_cast<int>(std::min<std::uint64_t>(depth, static_cast<std::uint64_t>(options_.prefetch)));
+}
+
+void scheduler::send_chunk(int rank, byte_buffer buffer) {
+  if (rank == 0) {
+    {
+      std::lock_guard lock(local_mutex_);
+      local_queue_.push_back(std::move(buffer));
+    }
+    local_wake_.notify_one();
+  } else {
+    sends_.send(rank, wire::tag::chunk, std::move(buffer));
+    ranks_[static_cast<std::size_t>(rank)].last_sent = clock::now();
+  }
+}
+
 bool scheduler::dispatch() {
   bool progressed = false;
   const int ranks = env_.size();
+  const int depth = effective_prefetch();
   // Round robin over executors so no rank is always served last.
+  const bool workers_answer =
+      std::any_of(ranks_.begin() + 1, ranks_.end(), [](const rank_state& r) { return !r.unresponsive; });
   for (int step = 0; step < ranks; ++step) {
     const int rank = (next_rank_ + step) % ranks;
+    if (ranks_[static_cast<std::size_t>(rank)].unresponsive) continue;
+    if (rank == 0 && !options_.rank0_tasks && workers_answer) continue;
     auto& load = executor_load_[static_cast<std::size_t>(rank)];
-    while (load < options_.prefetch) {
+    while (load < depth) {
       byte_buffer buffer = sends_.take_buffer();
       if (!make_chunk(rank, buffer)) {
-        sends_.give_back(std::move(buffer));
-        next_rank_ = (rank + 1) % ranks;
-        return progressed;
+        // Nothing left to hand out: an idle rank may copy a chunk running late elsewhere.
+        if (load > 0 || !make_speculative_copy(rank, buffer)) {
+          sends_.give_back(std::move(buffer));
+          next_rank_ = (rank + 1) % ranks;
+          return progressed;
+        }
       }
       ++load;
       progressed = true;
       if (rank == 0 && last_chunk_estimate_ > 0 && last_chunk_estimate_ < inline_chunk_seconds) {
         // A chunk this short costs less than waking the executor thread: run it here,
         // then go back to polling (one per round, so MPI traffic is never starved).
-        execute_chunk(table_, buffer, inline_reply_, options_.local_identity, inline_scratch_);
+        run_on_rank0(buffer, inline_reply_, inline_scratch_);
         sends_.give_back(std::move(buffer));
         handle_result(std::move(inline_reply_));
         inline_reply_ = byte_buffer();
         break;
       }
-      if (rank == 0) {
-        {
-          std::lock_guard lock(local_mutex_);
-          local_queue_.push_back(std::move(buffer));
-        }
-        local_wake_.notify_one();
-      } else {
-        sends_.send(rank, wire::tag::chunk, std::move(buffer));
-      }
+      send_chunk(rank, std::move(buffer));
     }
   }
   next_rank_ = (next_rank_ + 1) % ranks;
@@ -306,11 +510,26 @@ bool scheduler::receive_results() {
     // A fresh buffer each time: the completion takes it to the driver.
     byte_buffer message;
     MPI_Status status;
-    if (!try_receive(env_.comm(), MPI_ANY_SOURCE, static_cast<int>(wire::tag::result), message, status)) break;
-    handle_result(std::move(message));
+    if (!try_receive(env_.comm(), MPI_ANY_SOURCE, MPI_ANY_TAG, message, status)) break;
+    if (status.MPI_TAG == static_cast<int>(wire::tag::result)) {
+      handle_result(std::move(message));
+    } else if (status.MPI_TAG == static_cast<int>(wire::tag::crash)) {
+      handle_crash(status.MPI_SOURCE, wire::decode_crash(message));
+    } else {
+      throw error("rankpool: unexpected message tag " + std::to_string(status.MPI_TAG) + " from rank " +
+                  std::to_string(status.MPI_SOURCE));
+    }
     progressed = true;
   }
   return progressed;
+}
+
+void scheduler::supersede_copies(const in_flight& winner) {
+  const auto group = copies_.find(winner.group);
+  if (group == copies_.end()) return;
+  for (std::uint64_t id : group->second)
+    if (auto other = in_flight_.find(id); other != in_flight_.end()) other->second.superseded = true;
+  copies_.erase(group);
 }
 
 void scheduler::handle_result(byte_buffer message) {
@@ -318,12 +537,25 @@ void scheduler::handle_result(byte_buffer message) {
   auto flight = in_flight_.find(result.header.chunk_id);
   if (flight == in_flight_.end())
     throw error("rankpool: result for unknown chunk " + std::to_string(result.header.chunk_id));
-  const in_flight chunk = flight->second;
+  const in_flight chunk = std::move(flight->second);
   if (result.header.count != chunk.count)
     throw error("rankpool: result for chunk " + std::to_string(result.header.chunk_id) + " has " +
                 std::to_string(result.header.count) + " items, not " + std::to_string(chunk.count));
   in_flight_.erase(flight);
   --executor_load_[static_cast<std::size_t>(chunk.rank)];
+  rank_state& from = ranks_[static_cast<std::size_t>(chunk.rank)];
+  if (auto queued = std::find(from.queue.begin(), from.queue.end(), result.header.chunk_id); queued != from.queue.end())
+    from.queue.erase(queued);
+  from.last_result = clock::now();
+  if (from.unresponsive && !from.crashed) {
+    // It was slow, not gone: it gets work again.
+    from.unresponsive = false;
+    completion back;
+    back.what = completion::kind::rank_rejoined;
+    back.rank = chunk.rank;
+    back.seconds = seconds_now();
+    push_completion(std::move(back));
+  }
 
   completion c;
   c.header = result.header;
@@ -331,6 +563,16 @@ void scheduler::handle_result(byte_buffer message) {
   c.first = chunk.first;
   c.count = chunk.count;
   c.attempt = chunk.attempt;
+  c.run = chunk.run;
+  if (chunk.superseded) {
+    // Another copy came back first (results depend only on the item, so it was exact):
+    // this one only goes on the timeline.
+    ++counts_.duplicates;
+    c.what = completion::kind::duplicate;
+    push_completion(std::move(c));
+    return;
+  }
+  supersede_copies(chunk);
   c.states.reserve(result.failed_flags.size());
   for (char flag : result.failed_flags) c.states.push_back(flag != 0 ? item_failed : item_ok);
   c.body_offset = result.body_offset;
@@ -360,10 +602,159 @@ void scheduler::handle_result(byte_buffer message) {
   if (!c.failures.empty() && b->spec.abort_on_error) {
     b->cancelled = true;
     b->retry.clear();
+    b->isolated.clear();
+    b->requeued.clear();
   }
   c.message = std::move(message);
   push_completion(std::move(c));
   finish_batch_if_done(*b);
+}
+
+void scheduler::handle_crash(int rank, const wire::crash_notice& notice) {
+  rank_state& r = ranks_[static_cast<std::size_t>(rank)];
+  r.crashed = true;
+  lose_rank(rank, "crashed (signal " + std::to_string(notice.signal) + ")", &notice);
+}
+
+std::vector<scheduler::lateness> scheduler::late_chunks(int rank, clock::time_point now) const {
+  // A rank runs its chunks one after the other: each is expected to end its estimate
+  // after the later of its sending and the previous one's expected end.
+  std::vector<lateness> out;
+  const rank_state& r = ranks_[static_cast<std::size_t>(rank)];
+  clock::time_point previous_end = r.last_result;
+  for (std::uint64_t id : r.queue) {
+    const in_flight& c = in_flight_.at(id);
+    const double estimate = estimate_of(c);
+    if (estimate <= 0) break;  // not measured yet (a batch's first chunks): no judgement
+    const auto start = std::max(c.sent_at, previous_end);
+    previous_end = start + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(estimate));
+    out.push_back({id, std::chrono::duration<double>(now - previous_end).count(), estimate});
+  }
+  return out;
+}
+
+void scheduler::check_overdue() {
+  const auto now = clock::now();
+  if (now < next_overdue_check_) return;
+  next_overdue_check_ = now + std::chrono::milliseconds(20);
+  send_alive(now);
+  for (int rank = 1; rank < env_.size(); ++rank) {
+    if (ranks_[static_cast<std::size_t>(rank)].unresponsive) continue;
+    for (const lateness& l : late_chunks(rank, now)) {
+      const in_flight& c = in_flight_.at(l.chunk_id);
+      if (c.superseded) continue;
+      const double margin = std::max(patience_.lost_factor * l.estimate, patience_.lost_floor_seconds);
+      if (l.past_end > margin) {
+        lose_rank(rank, "no result for " + seconds_text(l.past_end + l.estimate) + " from a chunk expected to take " +
+                            seconds_text(l.estimate),
+                  nullptr);
+        break;
+      }
+    }
+  }
+}
+
+void scheduler::send_alive(clock::time_point now) {
+  const auto interval = std::chrono::duration<double>(wire::alive_interval_seconds);
+  for (int rank = 1; rank < env_.size(); ++rank) {
+    rank_state& r = ranks_[static_cast<std::size_t>(rank)];
+    if (r.unresponsive || now - r.last_sent < interval) continue;
+    sends_.send(rank, wire::tag::alive, sends_.take_buffer());
+    r.last_sent = now;
+  }
+}
+
+void scheduler::lose_rank(int rank, const std::string& reason, const wire::crash_notice* crash) {
+  if (rank == 0) return;  // rank 0 losing itself ends the job anyway
+  rank_state& r = ranks_[static_cast<std::size_t>(rank)];
+  const bool newly = !r.unresponsive;
+  r.unresponsive = true;
+  lost_any_ = true;
+  // A rank runs its chunks one after the other: only the first had started; the ones
+  // queued behind it are handed out again as they are.
+  const std::vector<std::uint64_t> queued(r.queue.begin(), r.queue.end());
+  const std::string who = describe_rank(rank, env_.size(), env_.hosts()[static_cast<std::size_t>(rank)]);
+  for (std::size_t k = 0; k < queued.size(); ++k) give_up(queued[k], who + " " + reason, crash, k == 0);
+  if (newly) {
+    completion c;
+    c.what = completion::kind::rank_lost;
+    c.rank = rank;
+    c.seconds = seconds_now();
+    c.reason = reason;
+    push_completion(std::move(c));
+  }
+}
+
+void scheduler::give_up(std::uint64_t chunk_id, const std::string& reason, const wire::crash_notice* crash,
+                        bool was_running) {
+  in_flight& c = in_flight_.at(chunk_id);
+  if (c.superseded) return;
+  c.superseded = true;
+  // A copy still running elsewhere will answer for the group.
+  if (const auto group = copies_.find(c.group); group != copies_.end()) {
+    for (std::uint64_t id : group->second)
+      if (auto other = in_flight_.find(id); other != in_flight_.end() && !other->second.superseded) return;
+    copies_.erase(group);
+  }
+  const auto it = batches_.find(c.batch_id);
+  if (it == batches_.end()) return;
+  batch& b = *it->second;
+  --b.chunks_in_flight;
+  if (!b.cancelled && !was_running) {
+    if (c.losses > 0) {
+      b.isolated.push_back({c.first, c.attempt, c.losses, c.loss_history});
+    } else {
+      b.requeued.emplace_back(c.first, c.count, c.attempt);
+    }
+  } else if (!b.cancelled) {
+    const bool crash_names_item = crash && crash->chunk_id == chunk_id && crash->item < c.count;
+    for (std::uint32_t i = 0; i < c.count; ++i) {
+      const std::uint64_t item = c.first + i;
+      if (crash_names_item && i != crash->item) continue;  // innocent: requeued below as chunks
+      const std::uint32_t losses = c.losses + 1;
+      std::string history = c.loss_history.empty() ? reason : reason + "; before that " + c.loss_history;
+      if (losses < 2) {
+        b.isolated.push_back({item, c.attempt, losses, std::move(history)});
+        continue;
+      }
+      // It took down two ranks: it fails for good, and the job goes on without it.
+      ++counts_.quarantined;
+      completion failed;
+      failed.batch_id = b.id;
+      failed.first = item;
+      failed.count = 1;
+      failed.attempt = c.attempt;
+      failed.run = chunk_run::rerun;
+      failed.header.rank = static_cast<std::uint32_t>(c.rank);
+      failed.header.count = 1;
+      failed.header.failed = 1;
+      failed.states = {item_failed};
+      const bool crashed = history.find("crashed") != std::string::npos;
+      failed.failures.push_back(
+          {0, "rankpool::worker_lost", std::string(crashed ? "crashed" : "lost") + " its worker twice: " + history});
+      ++b.settled;
+      if (b.spec.abort_on_error) {
+        b.cancelled = true;
+        b.retry.clear();
+        b.isolated.clear();
+        b.requeued.clear();
+      }
+      push_completion(std::move(failed));
+    }
+    if (crash_names_item && !b.cancelled) {
+      if (crash->item > 0) b.requeued.emplace_back(c.first, crash->item, c.attempt);
+      if (crash->item + 1 < c.count) b.requeued.emplace_back(c.first + crash->item + 1, c.count - crash->item - 1, c.attempt);
+    }
+  }
+  finish_batch_if_done(b);
+}
+
+void scheduler::run_on_rank0(byte_view message, byte_buffer& reply, chunk_output& scratch) {
+  // Only while it runs: a chunk queued behind it would not die with rank 0.
+  const wire::chunk_header header = wire::decode_chunk(message).header;
+  if (options_.rank0_chunk) options_.rank0_chunk(header.first, header.count, true);
+  execute_chunk(table_, message, reply, options_.local_identity, scratch);
+  if (options_.rank0_chunk) options_.rank0_chunk(header.first, header.count, false);
 }
 
 void scheduler::local_executor_loop() {
@@ -379,8 +770,7 @@ void scheduler::local_executor_loop() {
       message = std::move(local_queue_.front());
       local_queue_.pop_front();
     }
-    fatal_on_exception(env_, executor_who_,
-                       [&] { execute_chunk(table_, message, reply, options_.local_identity, scratch); });
+    fatal_on_exception(env_, executor_who_, [&] { run_on_rank0(message, reply, scratch); });
     {
       std::lock_guard lock(local_mutex_);
       local_replies_.push_back(std::move(reply));

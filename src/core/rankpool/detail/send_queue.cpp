@@ -7,7 +7,7 @@
 namespace rankpool::detail {
 
 void send_queue::send(int rank, wire::tag t, byte_buffer message) {
-  auto& send = sends_.emplace_back(pending{MPI_REQUEST_NULL, std::move(message)});
+  auto& send = sends_.emplace_back(pending{MPI_REQUEST_NULL, std::move(message), rank});
   const int rc = MPI_Isend(send.bytes.data(), static_cast<int>(send.bytes.size()), MPI_BYTE, rank,
                            static_cast<int>(t), comm_, &send.request);
   if (rc != MPI_SUCCESS) throw mpi_error(std::string("MPI_Isend(") + wire::tag_name(t) + ")", rc);
@@ -27,6 +27,24 @@ bool send_queue::complete() {
     progressed = true;
   }
   return progressed;
+}
+
+bool send_queue::is_sending_to(int rank) const noexcept {
+  for (const pending& p : sends_)
+    if (p.rank == rank) return true;
+  return false;
+}
+
+void send_queue::abandon(int rank) {
+  for (auto it = sends_.begin(); it != sends_.end();) {
+    if (it->rank != rank) {
+      ++it;
+      continue;
+    }
+    auto next = std::next(it);
+    abandoned_.splice(abandoned_.end(), sends_, it);
+    it = next;
+  }
 }
 
 byte_buffer send_queue::take_buffer() {

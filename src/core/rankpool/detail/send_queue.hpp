@@ -23,6 +23,12 @@ class send_queue {
   /// Retires the sends that completed, keeping their buffers as spares; true if any did.
   bool complete();
   bool empty() const noexcept { return sends_.empty(); }
+  /// Whether a send to `rank` is still pending.
+  bool is_sending_to(int rank) const noexcept;
+  /// Gives up the sends to `rank` (a rank that stopped answering: a send to a dead
+  /// process never completes). Their buffers stay allocated until the process ends:
+  /// MPI may still read them.
+  void abandon(int rank);
 
   /// A buffer to fill (a spare one if there is any, so steady traffic allocates nothing).
   byte_buffer take_buffer();
@@ -33,11 +39,13 @@ class send_queue {
   struct pending {
     MPI_Request request = MPI_REQUEST_NULL;
     byte_buffer bytes;
+    int rank = 0;
   };
 
   static constexpr std::size_t max_spares = 64;
   MPI_Comm comm_;
   std::list<pending> sends_;
+  std::list<pending> abandoned_;
   std::vector<byte_buffer> spares_;
 };
 

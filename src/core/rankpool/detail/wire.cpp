@@ -81,6 +81,8 @@ const char* tag_name(tag t) noexcept {
     case tag::chunk: return "chunk";
     case tag::result: return "result";
     case tag::stop: return "stop";
+    case tag::crash: return "crash";
+    case tag::alive: return "alive";
   }
   return "unknown";
 }
@@ -144,10 +146,21 @@ result_view decode_result(byte_view message) {
   return result;
 }
 
-void encode_stop(byte_buffer& out) { out.clear(); }
+crash_notice decode_crash(byte_view message) {
+  if (message.size() != sizeof(crash_notice))
+    malformed("a crash notice has " + std::to_string(message.size()) + " bytes, not " +
+              std::to_string(sizeof(crash_notice)));
+  crash_notice notice;
+  std::memcpy(&notice, message.data(), sizeof notice);
+  return notice;
+}
 
-void decode_stop(byte_view message) {
-  if (!message.empty()) malformed("a stop message carries " + std::to_string(message.size()) + " bytes");
+void encode_stop(byte_buffer& out, bool ranks_lost) { out.assign(1, ranks_lost ? 1 : 0); }
+
+bool decode_stop(byte_view message) {
+  if (message.size() != 1 || (message[0] != 0 && message[0] != 1))
+    malformed("a stop message is one byte, 0 or 1; this one has " + std::to_string(message.size()) + " bytes");
+  return message[0] == 1;
 }
 
 void encode_variable_results(const std::vector<byte_buffer>& items, byte_buffer& body) {

@@ -10,7 +10,9 @@
 ///   chunk   header, then only for explicit inputs (count+1) uint64 offsets and the inputs
 ///   result  header; if failed > 0, count flag bytes and `failed` failure records
 ///           (item, type length, type, message length, message); then the body in its layout
-///   stop    empty
+///   stop    one byte: 1 if rank 0 lost a rank during the run (MPI_Finalize may then hang)
+///   crash   crash_notice: a worker's last words, sent from its fatal-signal handler
+///   alive   empty: rank 0 is still there
 ///
 /// Decoding checks every length against the message and throws rankpool::error on a
 /// truncated or malformed one. The hot paths allocate nothing: an index-range chunk is
@@ -33,7 +35,15 @@ enum class tag : int {
   chunk = 11,   ///< rank 0 -> executor: run these items
   result = 12,  ///< executor -> rank 0: what the items returned
   stop = 13,    ///< rank 0 -> executor: no more work, leave the serve loop
+  crash = 14,   ///< executor -> rank 0: a task is killing this process (see crash_notice)
+  alive = 15,   ///< rank 0 -> executor, empty: rank 0 is alive (sent when it has sent nothing else for a while)
 };
+
+/// How often rank 0 tells an idle worker it is alive, and how long a worker waits
+/// without a word from rank 0 before it takes rank 0 for dead and ends itself (under
+/// mpirun --enable-recovery nothing else would end it).
+constexpr double alive_interval_seconds = 1;
+constexpr double rank0_silence_limit_seconds = 15;
 
 /// "chunk", "result" or "stop": for error messages naming an MPI call.
 const char* tag_name(tag t) noexcept;
@@ -137,10 +147,22 @@ result_view decode_result(byte_view message);
 
 // ---- stop ----
 
-/// The stop message is empty: `out` is cleared.
-void encode_stop(byte_buffer& out);
-/// Throws rankpool::error if a stop message carries bytes.
-void decode_stop(byte_view message);
+/// What a worker's fatal-signal handler tells rank 0 before the process dies: which
+/// chunk and item it was running and the signal. Fixed size, so the handler writes it
+/// without allocating.
+struct crash_notice {
+  std::uint64_t chunk_id;
+  std::uint32_t item;    ///< the item within the chunk; no_item if the crash came between items
+  std::int32_t signal;
+};
+constexpr std::uint32_t no_item = 0xffffffffu;
+/// Throws rankpool::error unless `message` is exactly one crash_notice.
+crash_notice decode_crash(byte_view message);
+
+/// The stop message: one byte, whether rank 0 lost a rank during the run.
+void encode_stop(byte_buffer& out, bool ranks_lost);
+/// Whether rank 0 lost a rank; throws rankpool::error unless the message is one 0/1 byte.
+bool decode_stop(byte_view message);
 
 // ---- result bodies ----
 

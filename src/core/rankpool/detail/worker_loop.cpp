@@ -2,24 +2,44 @@
 
 #include <time.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <deque>
 
 #include "rankpool/detail/backoff.hpp"
 #include "rankpool/detail/chunk_runner.hpp"
+#include "rankpool/detail/crash_reporter.hpp"
 #include "rankpool/detail/send_queue.hpp"
 
 namespace rankpool::detail {
+namespace {
 
-void serve(const environment& env, const task_table& table, const executor_identity& self) {
+/// After stop, how long results still on their way to rank 0 may take: rank 0 may have
+/// finished without them (it stopped waiting for this rank), and a send it never
+/// receives would never complete.
+constexpr std::chrono::seconds last_sends_timeout{2};
+
+void pause(std::chrono::microseconds wait) {
+  if (wait.count() == 0) return;
+  const timespec pause_for{0, static_cast<long>(std::chrono::nanoseconds(wait).count())};
+  nanosleep(&pause_for, nullptr);
+}
+
+}  // namespace
+
+bool serve(const environment& env, const task_table& table, const executor_identity& self) {
   std::deque<byte_buffer> chunks;
   send_queue sends(env.comm());
   chunk_output scratch;
   bool stopping = false;
+  bool ranks_lost = false;
   backoff idle;
   double last_chunk_seconds = 0;
+  auto heard_from_rank0 = std::chrono::steady_clock::now();
   limit_kernel_threads(self);
+  install_crash_reporter(env.comm());
 
-  while (true) {
+  while (!stopping) {
     // Take everything rank 0 has sent: prefetched chunks wait here while we compute.
     while (true) {
       byte_buffer message = sends.take_buffer();
@@ -28,8 +48,11 @@ void serve(const environment& env, const task_table& table, const executor_ident
         sends.give_back(std::move(message));
         break;
       }
-      if (status.MPI_TAG == static_cast<int>(wire::tag::stop)) {
-        wire::decode_stop(message);
+      heard_from_rank0 = std::chrono::steady_clock::now();
+      if (status.MPI_TAG == static_cast<int>(wire::tag::alive)) {
+        sends.give_back(std::move(message));
+      } else if (status.MPI_TAG == static_cast<int>(wire::tag::stop)) {
+        ranks_lost = wire::decode_stop(message);
         stopping = true;
       } else if (status.MPI_TAG == static_cast<int>(wire::tag::chunk)) {
         chunks.push_back(std::move(message));
@@ -37,6 +60,9 @@ void serve(const environment& env, const task_table& table, const executor_ident
         throw error("rankpool: unexpected message tag " + std::to_string(status.MPI_TAG) + " from rank 0");
       }
     }
+    // Rank 0 stops a worker only once every batch is settled: chunks still queued here
+    // (a rank that froze, then came back) were run elsewhere.
+    if (stopping) break;
     if (!chunks.empty()) {
       byte_buffer reply = sends.take_buffer();
       const auto started = std::chrono::steady_clock::now();
@@ -47,16 +73,28 @@ void serve(const environment& env, const task_table& table, const executor_ident
       sends.send(0, wire::tag::result, std::move(reply));
       sends.complete();
       idle.reset();
+      heard_from_rank0 = std::max(heard_from_rank0, std::chrono::steady_clock::now());  // a long chunk is no silence
       continue;
     }
     sends.complete();
-    if (stopping && sends.empty()) return;
-    const auto wait = idle.next_wait(last_chunk_seconds);
-    if (wait.count() > 0) {
-      const timespec pause_for{0, static_cast<long>(std::chrono::nanoseconds(wait).count())};
-      nanosleep(&pause_for, nullptr);
+    if (seconds_since(heard_from_rank0) > wire::rank0_silence_limit_seconds) {
+      // Rank 0 sends `alive` every second: it is gone, and with it the job (its driver,
+      // its run file). Under mpirun --enable-recovery nothing else would end this rank;
+      // MPI_Finalize would wait for rank 0 forever.
+      std::fprintf(stderr, "rankpool: %s: no word from rank 0 for %.0f s: it is gone; ending\n", self.where.c_str(),
+                   wire::rank0_silence_limit_seconds);
+      std::fflush(stderr);
+      std::_Exit(1);
     }
+    pause(idle.next_wait(last_chunk_seconds));
   }
+  const auto give_up = std::chrono::steady_clock::now() + last_sends_timeout;
+  while (!sends.empty() && std::chrono::steady_clock::now() < give_up) {
+    sends.complete();
+    pause(idle.next_wait(1.0));
+  }
+  if (!sends.empty()) sends.abandon(0);
+  return ranks_lost;
 }
 
 }  // namespace rankpool::detail
