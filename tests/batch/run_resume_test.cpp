@@ -12,60 +12,17 @@
 #include <thread>
 
 #include "rankpool/run_file.hpp"
+#include "support/background.hpp"
 #include "support/cli_runner.hpp"
 #include "synthetic/workload.hpp"
 
 namespace {
 
 using namespace rankpool_test;
-using clock_type = std::chrono::steady_clock;
 
 const std::string slow_job =
     "app = \"synthetic\"\n[params]\ntasks = 600\nduration_us = 8000\nwork = \"sleep\"\nseed = 5\n"
     "[schedule]\nchunk = 2\n";
-
-/// Starts `rankpool ARGS` in the background; returns the pid of the process group leader (mpirun or rankpool).
-pid_t start_rankpool(const scratch_dir& dir, const std::string& args, int ranks) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    setpgid(0, 0);
-    const std::string command = "exec " + rankpool_command(args, ranks) + " >" + (dir / "bg.out") + " 2>" +
-                                (dir / "bg.err");
-    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  return pid;
-}
-
-/// Waits for `pid`; returns its exit code and how long it took, or -1 after `limit`.
-std::pair<int, double> wait_for(pid_t pid, std::chrono::seconds limit) {
-  const auto start = clock_type::now();
-  while (clock_type::now() - start < limit) {
-    int status = 0;
-    if (waitpid(pid, &status, WNOHANG) == pid)
-      return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
-              std::chrono::duration<double>(clock_type::now() - start).count()};
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  kill(-pid, SIGKILL);
-  waitpid(pid, nullptr, 0);
-  return {-1, std::chrono::duration<double>(limit).count()};
-}
-
-/// The pid of the rankpool process that is MPI rank `rank` of the job writing `output`.
-pid_t find_rank(const std::string& output, int rank) {
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string cmdline = slurp(entry.path() / "cmdline");
-    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
-    if (cmdline.find("rankpool run") == std::string::npos || cmdline.find(output) == std::string::npos) continue;
-    std::string environ = slurp(entry.path() / "environ");
-    if (environ.find(std::string("OMPI_COMM_WORLD_RANK=") + std::to_string(rank) + '\0') != std::string::npos)
-      return static_cast<pid_t>(std::stol(name));
-  }
-  return 0;
-}
 
 std::vector<std::uint8_t> statuses(const std::string& file) {
   return rankpool::run_file::open(file, false).read_all<std::uint8_t>("/tasks/status");

@@ -318,9 +318,13 @@ bool scheduler::make_chunk(int rank, byte_buffer& out) {
   const auto threads = options_.worker_threads[static_cast<std::size_t>(rank)];
   const bool can_isolate = rank != 0 || env_.size() == 1 ||
                            std::all_of(ranks_.begin() + 1, ranks_.end(), [](const rank_state& r) { return r.unresponsive; });
+  // With a deadline, a chunk starts after those queued on its rank have run.
+  double queued_seconds = 0;
+  if (deadline_ != clock::time_point::max())
+    for (std::uint64_t id : ranks_[static_cast<std::size_t>(rank)].queue) queued_seconds += estimate_of(in_flight_.at(id));
   const double time_left = deadline_ == clock::time_point::max()
                                ? HUGE_VAL
-                               : std::chrono::duration<double>(deadline_ - clock::now()).count();
+                               : std::chrono::duration<double>(deadline_ - clock::now()).count() - queued_seconds;
   for (auto id : batch_order_) {
     batch& b = *batches_.at(id);
     if (!b.has_work()) continue;
@@ -465,7 +469,9 @@ bool scheduler::dispatch() {
     if (ranks_[static_cast<std::size_t>(rank)].unresponsive) continue;
     if (rank == 0 && !options_.rank0_tasks && workers_answer) continue;
     auto& load = executor_load_[static_cast<std::size_t>(rank)];
-    while (load < depth) {
+    // With a deadline, no queue behind a chunk of unknown length: it could not be judged.
+    const int rank_depth = deadline_ != clock::time_point::max() && last_chunk_estimate_ <= 0 ? 1 : depth;
+    while (load < rank_depth) {
       byte_buffer buffer = sends_.take_buffer();
       if (!make_chunk(rank, buffer)) {
         // Nothing left to hand out: an idle rank may copy a chunk running late elsewhere.
