@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -147,12 +148,23 @@ TEST(SlurmScript, Walltime) {
     EXPECT_FALSE(rankpool::is_valid_walltime(bad)) << bad;
 }
 
+/// The srun log without the --exit-code-file argument (a fresh temporary file each run);
+/// empty when it is missing.
+std::string without_exit_code_file(std::string log) {
+  static const std::regex argument(" --exit-code-file /[^ \n]*rankpool-exit\\.[A-Za-z0-9]+");
+  if (!std::regex_search(log, argument)) return "";
+  return std::regex_replace(log, argument, "");
+}
+
 // The generated array script, run by bash outside SLURM with stand-ins for srun and
 // sbatch that record how they were called: element 2 runs its shard, element 0 also
-// submits the merge job.
+// submits the merge job. The srun stand-in exits 137, as srun does after a lost rank,
+// and writes 3 as rankpool's own exit code: the script must report rankpool's.
 TEST(SlurmScript, ArrayElementsRunUnderBash) {
   scratch_dir dir;
-  write_file(dir.path / "srun", "#!/bin/sh\necho \"OMP_NUM_THREADS=$OMP_NUM_THREADS $*\" > \"$SRUN_LOG\"\nexit 3\n");
+  write_file(dir.path / "srun",
+             "#!/bin/bash\necho \"OMP_NUM_THREADS=$OMP_NUM_THREADS $*\" > \"$SRUN_LOG\"\n"
+             "while [ $# -gt 0 ]; do [ \"$1\" = --exit-code-file ] && echo 3 > \"$2\"; shift; done\nexit 137\n");
   write_file(dir.path / "sbatch", "#!/bin/bash\nprintf '%s\\n' \"$@\" > \"$SBATCH_LOG\"\necho 77\n");
   fs::permissions(dir.path / "srun", fs::perms::owner_all);
   fs::permissions(dir.path / "sbatch", fs::perms::owner_all);
@@ -175,10 +187,12 @@ TEST(SlurmScript, ArrayElementsRunUnderBash) {
     const int status = std::system(command.c_str());
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   };
-  EXPECT_EQ(element(2), 3) << "the script must exit with srun's status\n" << read_file(dir.path / "out.txt");
-  EXPECT_EQ(read_file(srun_log),
-            "OMP_NUM_THREADS=16 --mpi=pmix --ntasks=8 --ntasks-per-node=2 --cpus-per-task=16 --cpu-bind=cores "
-            "/opt/rankpool/bin/rankpool run /data/jobs/sweep one.toml --shard 2/3 --out /data/out/sweep.2.h5\n");
+  EXPECT_EQ(element(2), 3) << "the script must exit with rankpool's status, not srun's\n"
+                           << read_file(dir.path / "out.txt");
+  EXPECT_EQ(without_exit_code_file(read_file(srun_log)),
+            "OMP_NUM_THREADS=16 --mpi=pmix --kill-on-bad-exit=0 --ntasks=8 --ntasks-per-node=2 --cpus-per-task=16 "
+            "--cpu-bind=cores /opt/rankpool/bin/rankpool run /data/jobs/sweep one.toml --shard 2/3 "
+            "--out /data/out/sweep.2.h5\n");
   EXPECT_NE(read_file(dir.path / "out.txt").find("rankpool: exit status 3"), std::string::npos);
   EXPECT_FALSE(fs::exists(sbatch_log)) << "only element 0 submits the merge";
 
@@ -197,9 +211,15 @@ TEST(SlurmScript, ArrayElementsRunUnderBash) {
   write_file(dir.path / "job.sbatch", make_batch_script(r));
   write_file(dir.path / "data/sweep.1.h5", "");
   EXPECT_EQ(element(1), 3);
-  EXPECT_NE(read_file(srun_log).find("--shard 1/3 --out " + (dir.path / "data/sweep.1.h5").string() + " --resume\n"),
+  EXPECT_NE(without_exit_code_file(read_file(srun_log))
+                .find("--shard 1/3 --out " + (dir.path / "data/sweep.1.h5").string() + " --resume\n"),
             std::string::npos)
       << read_file(srun_log);
+
+  // Without an exit code from rankpool (rank 0 died, or a bad job), srun's status stands.
+  write_file(dir.path / "srun", "#!/bin/bash\necho \"$*\" > \"$SRUN_LOG\"\nexit 5\n");
+  fs::permissions(dir.path / "srun", fs::perms::owner_all);
+  EXPECT_EQ(element(2), 5) << read_file(dir.path / "out.txt");
 }
 
 TEST(SlurmAttributes, OnlyTheVariablesSet) {

@@ -25,6 +25,13 @@
 #                          each element ran its shard into OUT.k.h5, the merge job COMPLETED and the
 #                          merged /results equal the mpirun run; an array whose tasks fail (exit 3)
 #                          leaves its merge job CANCELLED (afterok never satisfied), nothing merged
+#   multi_node.sbatch      a worker killed (SIGKILL) mid-run: the job ends COMPLETED 0:0 by rankpool's
+#                          own exit code, /results exact: the run went on without the rank, or (Slurm's
+#                          PMIx plugin aborting the step) the script resumed it in a new step
+#   multi_node.sbatch      a task that crashes its worker (SIGSEGV), rank 0 scheduling only: the task
+#                          is quarantined after two workers, FAILED 3:0, every other task done
+#   single_node.sbatch     --time=1 min: rankpool takes the allocation's end as its deadline (squeue)
+#                          and stops in time: exit 4, run file "interrupted"
 #   `rankpool slurm`       the generated script runs as submitted; with --array 2 each element runs
 #                          its shard, element 0 submits the merge job, which COMPLETED with /results
 #                          equal to the mpirun run; the run files carry SLURM_* attributes; a bad
@@ -121,10 +128,34 @@ work = "sleep"
 [output]
 path = "long.h5"
 EOF
+# 4000 x 3 ms of sleep on 4 ranks: 3 s; a worker is killed 1 s in.
+cat >"$work/kill.toml" <<'EOF'
+app = "synthetic"
+[params]
+tasks = 4000
+duration_us = 3000
+work = "sleep"
+[output]
+path = "kill.h5"
+EOF
+cat >"$work/crash.toml" <<'EOF'
+app = "synthetic"
+[params]
+tasks = 2000
+duration_us = 300
+work = "sleep"
+crash_task = 700
+[schedule]
+on_error = "continue"
+[output]
+path = "crash.h5"
+EOF
 echo "references (mpirun -n 2, no SLURM):"
 mpirun -n 2 --bind-to none "$rankpool" run "$work/mandel.toml" --out "$work/ref_mandel.h5" --progress none
 # Checksums depend on (seed, index) only: the same tasks without the sleeping.
 mpirun -n 2 --bind-to none "$rankpool" run "$work/long.toml" --set params.duration_us=0 --out "$work/ref_long.h5" \
+  --progress none
+mpirun -n 2 --bind-to none "$rankpool" run "$work/kill.toml" --set params.duration_us=0 --out "$work/ref_kill.h5" \
   --progress none
 
 # ---- the cluster ----
@@ -179,8 +210,9 @@ short=(--time=00:05:00)
 # A 1-minute limit with the signal 58 s before it: SLURM's time-limit pass (every 30 s)
 # signals the first run 2 to 32 s in. Once the job is requeued its limit is raised, so
 # the resumed run is not stopped again and the chain ends after one rerun.
+# --no-slurm-deadline: this one tests the signal path (the deadline stops a run below).
 walltime=$(submit walltime --nodes=1 --ntasks-per-node=2 --cpus-per-task=1 --time=00:01:00 --signal=B:TERM@58 \
-  "$root/slurm/walltime_requeue.sbatch" "$work/long.toml" --out "$work/walltime.h5" --progress none)
+  "$root/slurm/walltime_requeue.sbatch" "$work/long.toml" --out "$work/walltime.h5" --progress none --no-slurm-deadline)
 (
   for ((i = 0; i < 600; ++i)); do
     if [ "$(field "$walltime" Restarts)" = 1 ]; then
@@ -207,6 +239,12 @@ array_fails=$(submit array_fails --array=0-1 "${short[@]}" --nodes=1 --ntasks-pe
   --output="$work/array_fails-%a.out" "$root/slurm/array.sbatch" "$work/fails.toml" "$work/fails_swept.h5" --progress none)
 array_fails_merge=$(submit array_fails_merge --dependency=afterok:"$array_fails" --kill-on-invalid-dep=yes \
   "${short[@]}" "$root/slurm/array_merge.sbatch" "$work/fails_swept.h5" 2)
+killed=$(submit killed "${short[@]}" --nodes=2 --ntasks-per-node=2 --cpus-per-task=1 \
+  "$root/slurm/multi_node.sbatch" "$work/kill.toml" --out "$work/killed.h5" --progress none --json)
+crashed=$(submit crashed "${short[@]}" --nodes=2 --ntasks-per-node=2 --cpus-per-task=1 \
+  "$root/slurm/multi_node.sbatch" "$work/crash.toml" --out "$work/crashed.h5" --progress none --no-rank0-tasks)
+deadline=$(submit deadline --time=00:01:00 --nodes=1 --ntasks-per-node=2 --cpus-per-task=1 \
+  "$root/slurm/single_node.sbatch" "$work/long.toml" --out "$work/deadline.h5" --progress none --grace 40 --json)
 badjob=$(submit badjob "${short[@]}" --nodes=1 --ntasks-per-node=2 --cpus-per-task=1 \
   "$root/slurm/multi_node.sbatch" "$work/no_such_job.toml" --out "$work/badjob.h5")
 if [ -n "$has_slurm_command" ]; then
@@ -220,6 +258,22 @@ if [ -n "$has_slurm_command" ]; then
     "$work/generated_array.sbatch")
 fi
 squeue -o '%.4i %.14j %.9T %.6D %R'
+
+# Kill worker rank 3 of the `killed` job 1 s into its run (PMIX_RANK: srun's rank).
+(
+  for ((i = 0; i < 600; ++i)); do
+    [ -e "$work/killed.h5.status.json" ] && break
+    sleep 0.2
+  done
+  sleep 1
+  for pid in $(pgrep -f "killed.h5"); do
+    if tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx 'PMIX_RANK=3'; then
+      echo "  (killing rank 3 of job $killed: pid $pid)"
+      kill -KILL "$pid"
+    fi
+  done
+) &
+killer=$!
 
 # ---- results ----
 echo "single_node.sbatch:"
@@ -276,6 +330,33 @@ wait_job "$array_fails_merge" 60 || true
 echo "array_fails_merge (job $array_fails_merge): JobState=$(field "$array_fails_merge" JobState) Reason=$(field "$array_fails_merge" Reason)"
 check "array_fails_merge: CANCELLED, afterok never satisfied" [ "$(field "$array_fails_merge" JobState)" = CANCELLED ]
 check "array_fails_merge: nothing merged" [ ! -e "$work/fails_swept.h5" ]
+
+echo "multi_node.sbatch, a worker killed mid-run:"
+wait "$killer" || true
+wait_job "$killed" 120 || true
+report killed "$killed"
+expect_job killed "$killed" COMPLETED 0:0
+check "killed: /results equal the mpirun run" same_results "$work/killed.h5" "$work/ref_kill.h5"
+# Slurm's PMIx plugin may abort the step when a task dies: then the script resumed it in a
+# new step; else rankpool finished in the step and names the lost rank.
+check "killed: rank 3 named lost in the summary, or the step resumed" \
+  grep -qE '"rank":3,"reason":"[^"]*","seconds":[0-9.e+-]*,"what":"lost"|resuming in a new step' "$work/killed.out"
+check "killed: run file status complete" [ "$("${h5check[@]}" attr "$work/killed.h5" status)" = complete ]
+
+echo "multi_node.sbatch, a task that crashes its worker:"
+wait_job "$crashed" 120 || true
+report crashed "$crashed"
+expect_job crashed "$crashed" FAILED 3:0
+check "crashed: exactly one task failed" [ "$("${h5check[@]}" attr "$work/crashed.h5" failed)" = 1 ]
+"$rankpool" table "$work/crashed.h5" --failed --csv >"$work/crashed.csv"
+check "crashed: task 700 quarantined after crashing two workers" grep -q '^700,.*crashed its worker twice' "$work/crashed.csv"
+
+echo "single_node.sbatch, the allocation's end as the deadline:"
+wait_job "$deadline" 120 || true
+report deadline "$deadline"
+expect_job deadline "$deadline" FAILED 4:0
+check "deadline: rankpool stopped for the deadline" grep -q '"deadline_reached":true' "$work/deadline.out"
+check "deadline: run file status interrupted" [ "$("${h5check[@]}" attr "$work/deadline.h5" status)" = interrupted ]
 
 echo "multi_node.sbatch, missing job file:"
 wait_job "$badjob" 90 || true

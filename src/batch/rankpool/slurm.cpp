@@ -32,21 +32,47 @@ export OMP_NUM_THREADS=$threads
 export OMP_PLACES=${OMP_PLACES:-cores}
 export OMP_PROC_BIND=${OMP_PROC_BIND:-close}
 echo "rankpool: SLURM job ${SLURM_JOB_ID} on ${SLURM_JOB_NODELIST}: ${SLURM_NTASKS} ranks x ${threads} threads: $job $*"
-case ${RANKPOOL_LAUNCHER:-srun} in
-  srun)
-    srun --mpi=pmix --ntasks="$SLURM_NTASKS" --ntasks-per-node="$ranks_per_node" \
-      --cpus-per-task="$threads" --cpu-bind=cores "$rankpool" run "$job" "$@"
-    ;;
-  mpirun)
-    mpirun -n "$SLURM_NTASKS" --map-by "ppr:${ranks_per_node}:node:PE=${threads}" --bind-to core \
-      "$rankpool" run "$job" "$@"
-    ;;
-  *)
-    echo "rankpool: RANKPOOL_LAUNCHER must be srun or mpirun, not '${RANKPOOL_LAUNCHER}'" >&2
-    exit 2
-    ;;
-esac
-status=$?
+# A lost worker does not end the run (srun --kill-on-bad-exit=0, mpirun --enable-recovery:
+# rankpool runs its tasks elsewhere). A launcher may still end the step (Slurm's PMIx
+# plugin aborts a step when one of its tasks dies) or report its own status (srun: 137):
+# the run's exit code is rankpool's, which rank 0 writes to a file before MPI ends (on
+# the first node, where this script runs). A step that ended by a signal without it is
+# resumed in a new step of the same allocation, up to RANKPOOL_STEP_RETRIES times.
+retries=${RANKPOOL_STEP_RETRIES:-2}
+args=("$@")
+for ((attempt = 0; ; ++attempt)); do
+  code_file=$(mktemp "${TMPDIR:-/tmp}/rankpool-exit.XXXXXX")
+  case ${RANKPOOL_LAUNCHER:-srun} in
+    srun)
+      srun --mpi=pmix --kill-on-bad-exit=0 --ntasks="$SLURM_NTASKS" --ntasks-per-node="$ranks_per_node" \
+        --cpus-per-task="$threads" --cpu-bind=cores "$rankpool" run "$job" "${args[@]}" --exit-code-file "$code_file"
+      ;;
+    mpirun)
+      mpirun --enable-recovery -n "$SLURM_NTASKS" --map-by "ppr:${ranks_per_node}:node:PE=${threads}" \
+        --bind-to core "$rankpool" run "$job" "${args[@]}" --exit-code-file "$code_file"
+      ;;
+    *)
+      echo "rankpool: RANKPOOL_LAUNCHER must be srun or mpirun, not '${RANKPOOL_LAUNCHER}'" >&2
+      exit 2
+      ;;
+  esac
+  status=$?
+  code=$(cat "$code_file" 2>/dev/null || true)
+  rm -f "$code_file"
+  if [[ $code =~ ^[0-9]+$ ]]; then
+    status=$code
+    break
+  fi
+  if ((attempt >= retries)) || ! ((status == 0 || status > 128)); then
+    break
+  fi
+  echo "rankpool: the step ended (launcher status $status) before rankpool's rank 0 finished; resuming in a new step (retry $((attempt + 1)) of $retries)"
+  resumed=(--resume)
+  for arg in "${args[@]}"; do
+    [[ $arg == --force || $arg == --resume ]] || resumed+=("$arg")
+  done
+  args=("${resumed[@]}")
+done
 echo "rankpool: exit status $status"
 exit "$status"
 )sh";
@@ -179,7 +205,8 @@ std::string make_batch_script(const slurm_request& r) {
   s += r.array ? "# Arguments replace the job file, and add options: sbatch THIS_SCRIPT JOB.toml [rankpool run options...]\n"
                : "# Arguments replace the job and flags filled in below: sbatch THIS_SCRIPT JOB.toml [rankpool run options...]\n";
   s += "# The template is slurm/multi_node.sbatch (see slurm/README.md); RANKPOOL in the\n";
-  s += "# environment overrides the binary, RANKPOOL_LAUNCHER=mpirun launches with mpirun.\n";
+  s += "# environment overrides the binary, RANKPOOL_LAUNCHER=mpirun launches with mpirun,\n";
+  s += "# RANKPOOL_STEP_RETRIES bounds the resumes after a dead rank ended a step (default 2).\n";
   s += "#SBATCH --job-name=" + r.job_name + "\n";
   s += "#SBATCH --nodes=" + std::to_string(r.nodes) + "\n";
   s += "#SBATCH --ntasks-per-node=" + std::to_string(r.ntasks_per_node) + "\n";

@@ -32,6 +32,7 @@ struct run_args {
   double grace_seconds = 30;
   double flush_seconds = 1;
   std::string deadline;
+  std::string exit_code_file;
   bool json = false;
   bool dry_run = false;
 };
@@ -60,6 +61,16 @@ void print_dry_run(const job_spec& job, const std::optional<shard_spec>& shard) 
   }
 }
 
+/// For batch scripts: after a lost rank a launcher may report its own status (srun: 137).
+void write_exit_code(const std::string& path, int code) {
+  if (std::FILE* out = std::fopen(path.c_str(), "w")) {
+    std::fprintf(out, "%d\n", code);
+    std::fclose(out);
+  } else {
+    std::fprintf(stderr, "rankpool: %s: cannot write the exit code there\n", path.c_str());
+  }
+}
+
 int run_job_file(int argc, char** argv, run_args& args) {
   args.options.grace = std::chrono::milliseconds(static_cast<long>(args.grace_seconds * 1000));
   args.options.flush_interval = std::chrono::milliseconds(std::max(1L, static_cast<long>(args.flush_seconds * 1000)));
@@ -84,11 +95,13 @@ int run_job_file(int argc, char** argv, run_args& args) {
     const job_spec job = parse_job(args.job_file, text, args.overrides);
     if (args.dry_run) {
       if (env.is_root()) print_dry_run(job, args.options.shard);
+      if (env.is_root() && !args.exit_code_file.empty()) write_exit_code(args.exit_code_file, exit_ok);
       return exit_ok;
     }
     const run_summary summary = run_job(env, job, args.options);
     // Should MPI_Finalize not return after a lost rank, the process still ends with this.
     env.set_exit_code(summary.exit_status());
+    if (env.is_root() && !args.exit_code_file.empty()) write_exit_code(args.exit_code_file, summary.exit_status());
     if (env.is_root()) {
       if (args.json) {
         std::cout << summary.to_json() << std::endl;
@@ -100,10 +113,12 @@ int run_job_file(int argc, char** argv, run_args& args) {
   } catch (const usage_error& e) {
     // Every rank reaches the same verdict from the same input; rank 0 speaks.
     if (env.is_root()) std::fprintf(stderr, "rankpool: %s\n", e.what());
+    if (env.is_root() && !args.exit_code_file.empty()) write_exit_code(args.exit_code_file, exit_usage);
     return exit_usage;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "rankpool: %s: %s\n", describe_rank(env.rank(), env.size(), env.host()).c_str(), e.what());
     std::fflush(stderr);
+    if (env.is_root() && !args.exit_code_file.empty()) write_exit_code(args.exit_code_file, exit_failure);
     env.abort(exit_failure);
   }
 }
@@ -143,6 +158,10 @@ command add_run_command(CLI::App& cli) {
                   "A duration (90s, 45m, 2h, 1h30m) or a local time YYYY-MM-DDTHH:MM[:SS]; inside SLURM the "
                   "default is the allocation's end")
       ->type_name("WHEN");
+  run->add_option("--exit-code-file", args->exit_code_file,
+                  "Rank 0 writes its exit code here before MPI ends: what a batch script judges the run by, "
+                  "since a launcher may report its own status after a lost rank (srun exits 137)")
+      ->type_name("PATH");
   run->add_flag("--no-slurm-deadline", [args](std::int64_t) { args->options.slurm_deadline = false; },
                 "Inside SLURM, do not take the allocation's end as the deadline");
   run->add_flag("--no-rank0-tasks", [args](std::int64_t) { args->options.rank0_tasks = false; },

@@ -144,7 +144,14 @@ bool scheduler::iterate() {
   check_overdue();
   progressed |= dispatch();
   progressed |= sends_.complete();
+  lose_ranks_sends_failed_to();
   return progressed;
+}
+
+void scheduler::lose_ranks_sends_failed_to() {
+  // Over TCP a dead peer's connection fails: its sends error instead of hanging.
+  for (const send_queue::failure& f : sends_.take_failures())
+    lose_rank(f.rank, std::string("cannot be reached: ") + mpi_error(f.call, f.code).what(), nullptr);
 }
 
 void scheduler::loop() {
@@ -196,7 +203,13 @@ void scheduler::loop() {
       if (!ranks_[static_cast<std::size_t>(rank)].unresponsive && sends_.is_sending_to(rank)) return true;
     return false;
   };
-  while (waiting() && clock::now() < give_up) sends_.complete();
+  while (waiting() && clock::now() < give_up) {
+    sends_.complete();
+    for (const send_queue::failure& f : sends_.take_failures()) {
+      ranks_[static_cast<std::size_t>(f.rank)].unresponsive = true;
+      lost_at_end_ = true;
+    }
+  }
   for (int rank = 1; rank < env_.size(); ++rank) sends_.abandon(rank);
   {
     std::lock_guard lock(local_mutex_);

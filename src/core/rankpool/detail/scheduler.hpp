@@ -142,6 +142,7 @@ class scheduler {
   void check_overdue();
   void send_alive(clock::time_point now);
   void lose_rank(int rank, const std::string& reason, const wire::crash_notice* crash);
+  void lose_ranks_sends_failed_to();
   /// Hands a chunk of a lost rank out again: the one that was running (`was_running`)
   /// item by item, its items suspects (unless a crash notice names the culprit); one
   /// only queued behind it as it was.

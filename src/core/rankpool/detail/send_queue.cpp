@@ -10,14 +10,25 @@ void send_queue::send(int rank, wire::tag t, byte_buffer message) {
   auto& send = sends_.emplace_back(pending{MPI_REQUEST_NULL, std::move(message), rank});
   const int rc = MPI_Isend(send.bytes.data(), static_cast<int>(send.bytes.size()), MPI_BYTE, rank,
                            static_cast<int>(t), comm_, &send.request);
-  if (rc != MPI_SUCCESS) throw mpi_error(std::string("MPI_Isend(") + wire::tag_name(t) + ")", rc);
+  if (rc != MPI_SUCCESS) {
+    failures_.push_back(failure{rank, std::string("MPI_Isend(") + wire::tag_name(t) + ")", rc});
+    // MPI may keep the buffer of a request it failed to start: keep it until the end.
+    abandoned_.splice(abandoned_.end(), sends_, std::prev(sends_.end()));
+  }
 }
 
 bool send_queue::complete() {
   bool progressed = false;
   for (auto it = sends_.begin(); it != sends_.end();) {
     int done = 0;
-    mpi_check(MPI_Test(&it->request, &done, MPI_STATUS_IGNORE), "MPI_Test(send)");
+    if (const int rc = MPI_Test(&it->request, &done, MPI_STATUS_IGNORE); rc != MPI_SUCCESS) {
+      failures_.push_back(failure{it->rank, "MPI_Test(send)", rc});
+      auto next = std::next(it);
+      abandoned_.splice(abandoned_.end(), sends_, it);
+      it = next;
+      progressed = true;
+      continue;
+    }
     if (!done) {
       ++it;
       continue;
@@ -27,6 +38,12 @@ bool send_queue::complete() {
     progressed = true;
   }
   return progressed;
+}
+
+std::vector<send_queue::failure> send_queue::take_failures() {
+  std::vector<failure> taken;
+  taken.swap(failures_);
+  return taken;
 }
 
 bool send_queue::is_sending_to(int rank) const noexcept {

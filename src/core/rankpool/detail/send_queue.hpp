@@ -5,6 +5,7 @@
 #include <mpi.h>
 
 #include <list>
+#include <string>
 #include <vector>
 
 #include "rankpool/codec.hpp"
@@ -18,10 +19,22 @@ class send_queue {
   send_queue(const send_queue&) = delete;
   send_queue& operator=(const send_queue&) = delete;
 
+  /// A send MPI refused or failed: the peer is gone (over TCP a dead peer's connection
+  /// fails), which is the caller's to judge, not the queue's.
+  struct failure {
+    int rank = 0;
+    std::string call;
+    int code = 0;
+  };
+
   /// Starts sending `message` to `rank`; the queue keeps it until the send completes.
+  /// Should MPI refuse, the send is recorded as a failure (see take_failures).
   void send(int rank, wire::tag t, byte_buffer message);
-  /// Retires the sends that completed, keeping their buffers as spares; true if any did.
+  /// Retires the sends that completed, keeping their buffers as spares, and records the
+  /// ones that failed; true if any completed or failed.
   bool complete();
+  /// The sends that failed since the last call.
+  std::vector<failure> take_failures();
   bool empty() const noexcept { return sends_.empty(); }
   /// Whether a send to `rank` is still pending.
   bool is_sending_to(int rank) const noexcept;
@@ -47,6 +60,7 @@ class send_queue {
   std::list<pending> sends_;
   std::list<pending> abandoned_;
   std::vector<byte_buffer> spares_;
+  std::vector<failure> failures_;
 };
 
 /// Receives the next message from `source` (or MPI_ANY_SOURCE) with `message_tag` (or

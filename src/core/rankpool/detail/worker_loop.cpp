@@ -10,6 +10,7 @@
 #include "rankpool/detail/chunk_runner.hpp"
 #include "rankpool/detail/crash_reporter.hpp"
 #include "rankpool/detail/send_queue.hpp"
+#include "rankpool/error.hpp"
 
 namespace rankpool::detail {
 namespace {
@@ -23,6 +24,11 @@ void pause(std::chrono::microseconds wait) {
   if (wait.count() == 0) return;
   const timespec pause_for{0, static_cast<long>(std::chrono::nanoseconds(wait).count())};
   nanosleep(&pause_for, nullptr);
+}
+
+/// A worker only ever sends to rank 0: a failed send means the job's driver is gone.
+void check_sends(send_queue& sends) {
+  for (const send_queue::failure& f : sends.take_failures()) throw mpi_error(f.call + " to rank 0", f.code);
 }
 
 }  // namespace
@@ -72,11 +78,13 @@ bool serve(const environment& env, const task_table& table, const executor_ident
       chunks.pop_front();
       sends.send(0, wire::tag::result, std::move(reply));
       sends.complete();
+      check_sends(sends);
       idle.reset();
       heard_from_rank0 = std::max(heard_from_rank0, std::chrono::steady_clock::now());  // a long chunk is no silence
       continue;
     }
     sends.complete();
+    check_sends(sends);
     if (seconds_since(heard_from_rank0) > wire::rank0_silence_limit_seconds) {
       // Rank 0 sends `alive` every second: it is gone, and with it the job (its driver,
       // its run file). Under mpirun --enable-recovery nothing else would end this rank;
