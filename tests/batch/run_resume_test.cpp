@@ -24,34 +24,6 @@ const std::string slow_job =
     "app = \"synthetic\"\n[params]\ntasks = 600\nduration_us = 8000\nwork = \"sleep\"\nseed = 5\n"
     "[schedule]\nchunk = 2\n";
 
-/// Starts `rankpool ARGS` in the background; returns the pid of the process group leader (mpirun or rankpool).
-pid_t start_rankpool(const scratch_dir& dir, const std::string& args, int ranks) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    setpgid(0, 0);
-    const std::string command = "exec " + rankpool_command(args, ranks) + " >" + (dir / "bg.out") + " 2>" +
-                                (dir / "bg.err");
-    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  return pid;
-}
-
-/// Waits for `pid`; returns its exit code and how long it took, or -1 after `limit`.
-std::pair<int, double> wait_for(pid_t pid, std::chrono::seconds limit) {
-  const auto start = clock_type::now();
-  while (clock_type::now() - start < limit) {
-    int status = 0;
-    if (waitpid(pid, &status, WNOHANG) == pid)
-      return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
-              std::chrono::duration<double>(clock_type::now() - start).count()};
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  kill(-pid, SIGKILL);
-  waitpid(pid, nullptr, 0);
-  return {-1, std::chrono::duration<double>(limit).count()};
-}
-
 /// The pid of the rankpool process that is MPI rank `rank` of the job writing `output`.
 pid_t find_rank(const std::string& output, int rank) {
   for (const auto& entry : std::filesystem::directory_iterator("/proc")) {

@@ -2,21 +2,26 @@
 // The one harness for tests that run the rankpool program as a real process: a scratch
 // directory, job files, `rankpool ARGS` under mpirun with N ranks (or alone, N = 0) and
 // under `timeout`, its exit code, stdout and stderr, and the checks every rejected input
-// must pass. The rank count of the ctest entry comes from the environment (test_ranks()):
+// must pass, and rankpool started in the background (start_rankpool, wait_for). The rank count of the ctest entry comes from the environment (test_ranks()):
 // a binary registered with rankpool_add_cli_test(... RANKS 1 3) runs every test once per
 // count, as <name>.1ranks and <name>.3ranks. Needs RANKPOOL_CLI and RANKPOOL_MPIEXEC
 // (defined by rankpool_add_cli_test).
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <initializer_list>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "support/scratch_dir.hpp"
@@ -82,6 +87,37 @@ inline outcome run_rankpool(const scratch_dir& dir, const std::string& args, int
                               (dir / "stdout") + " 2>" + (dir / "stderr");
   const int status = std::system(command.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir / "stdout"), slurp(dir / "stderr")};
+}
+
+/// Starts `rankpool ARGS` in the background, its output in `dir`/bg.out and bg.err;
+/// returns the pid of the process group leader (mpirun, or rankpool without it).
+inline pid_t start_rankpool(const scratch_dir& dir, const std::string& args, int ranks) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    setpgid(0, 0);
+    const std::string command = "exec " + rankpool_command(args, ranks) + " >" + (dir / "bg.out") + " 2>" +
+                                (dir / "bg.err");
+    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return pid;
+}
+
+/// Waits for `pid` (from start_rankpool); returns its exit code (128 + the signal that
+/// ended it) and how long it took, or -1 after `limit`, when it kills its process group.
+inline std::pair<int, double> wait_for(pid_t pid, std::chrono::seconds limit) {
+  using clock_type = std::chrono::steady_clock;
+  const auto start = clock_type::now();
+  while (clock_type::now() - start < limit) {
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid)
+      return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+              std::chrono::duration<double>(clock_type::now() - start).count()};
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  kill(-pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  return {-1, std::chrono::duration<double>(limit).count()};
 }
 
 /// Lines that rankpool printed (they start "rankpool:"); mpirun adds its own banner
