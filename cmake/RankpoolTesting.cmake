@@ -65,26 +65,31 @@ function(rankpool_add_mpi_test name)
 endfunction()
 
 # rankpool_add_cli_test(<name> SOURCES <files...> [RANKS <n>...] [TIMEOUT <s>]
-#                       [LIBS <targets...>] [RUN_SERIAL])
+#                       [LIBS <targets...>] [PROGRAM <target>] [RUN_SERIAL])
 # Builds one GoogleTest executable that runs the rankpool program through
 # tests/support/cli_runner.hpp (RANKPOOL_CLI and RANKPOOL_MPIEXEC defined, apps/ on the
-# include path, built after the program). With RANKS it is registered once per rank count
+# include path, built after the program). PROGRAM names another program whose main is
+# rankpool::cli_main (a user's binary with its own apps, such as examples/powers; default
+# rankpool_cli, the rankpool program). With RANKS it is registered once per rank count
 # as <name>.<n>ranks: each entry runs every test of the binary, each test runs rankpool at
 # test_ranks() ranks (RANKPOOL_TEST_AT_RANKS restricts a test to some of the counts).
 # Without RANKS it is one entry <name> for tests that start rankpool without mpirun only.
 # TIMEOUT (default 300 s) is each entry's; every rankpool process is also under its own
 # `timeout` in the harness.
 function(rankpool_add_cli_test name)
-  cmake_parse_arguments(ARG "RUN_SERIAL" "TIMEOUT" "SOURCES;RANKS;LIBS" ${ARGN})
+  cmake_parse_arguments(ARG "RUN_SERIAL" "TIMEOUT;PROGRAM" "SOURCES;RANKS;LIBS" ${ARGN})
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 300)
+  endif()
+  if(NOT ARG_PROGRAM)
+    set(ARG_PROGRAM rankpool_cli)
   endif()
   add_executable(${name} ${ARG_SOURCES})
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests ${PROJECT_SOURCE_DIR}/apps)
   target_link_libraries(${name} PRIVATE GTest::gtest_main rankpool_build_flags ${ARG_LIBS})
-  target_compile_definitions(${name} PRIVATE RANKPOOL_CLI="$<TARGET_FILE:rankpool_cli>"
+  target_compile_definitions(${name} PRIVATE RANKPOOL_CLI="$<TARGET_FILE:${ARG_PROGRAM}>"
                                              RANKPOOL_MPIEXEC="${MPIEXEC_EXECUTABLE}")
-  add_dependencies(${name} rankpool_cli)
+  add_dependencies(${name} ${ARG_PROGRAM})
   if(ARG_RANKS)
     set(serial)
     if(ARG_RUN_SERIAL)

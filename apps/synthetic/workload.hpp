@@ -1,6 +1,10 @@
 #pragma once
-// The synthetic benchmark workload: task durations derived from (seed, index) only,
-// so every rank count and chunking sees the same tasks.
+// The synthetic workload: task durations derived from (seed, index) only, so every rank
+// count and chunking sees the same tasks. The one generator of them: the synthetic app,
+// rankpool_noop_bench and the peers' benchmarks/peers/workload.py all draw these
+// durations, Python bit for bit (tests/apps/synthetic_workload_test.cpp checks it).
+// Compile users with -ffp-contract=off (link rankpool_synthetic_workload): a fused
+// multiply-add rounds once where Python rounds twice.
 #include <time.h>
 
 #include <chrono>
@@ -28,6 +32,7 @@ struct workload {
   std::uint64_t seed = 1;
   bool spin = true;  // spin = busy CPU, else sleep
 
+  /// Task `index`'s duration in microseconds, with mean `mean_us` over the tasks.
   double duration_us(std::uint64_t index) const {
     if (mean_us <= 0) return 0;
     const std::uint64_t a = splitmix64(seed * 0x9e3779b97f4a7c15ull ^ index);
@@ -38,21 +43,28 @@ struct workload {
     return mean_us * std::exp(sigma * z - sigma * sigma / 2);
   }
 
-  /// Does the task's work and returns a checksum that depends only on (seed, index).
-  std::uint32_t run(std::uint64_t index) const {
+  /// Spends task `index`'s duration: busy (spin) or asleep.
+  void perform(std::uint64_t index) const {
     const double us = duration_us(index);
-    if (us > 0) {
-      if (spin) {
-        const auto until = std::chrono::steady_clock::now() + std::chrono::nanoseconds(static_cast<std::int64_t>(us * 1e3));
-        while (std::chrono::steady_clock::now() < until) {
-        }
-      } else {
-        const auto ns = static_cast<long>(us * 1e3);
-        timespec pause{ns / 1000000000L, ns % 1000000000L};
-        nanosleep(&pause, nullptr);
+    if (us <= 0) return;
+    if (spin) {
+      const auto until = std::chrono::steady_clock::now() + std::chrono::nanoseconds(static_cast<std::int64_t>(us * 1e3));
+      while (std::chrono::steady_clock::now() < until) {
       }
+    } else {
+      const auto ns = static_cast<long>(us * 1e3);
+      timespec pause{ns / 1000000000L, ns % 1000000000L};
+      nanosleep(&pause, nullptr);
     }
-    return static_cast<std::uint32_t>(splitmix64(seed ^ (index << 1)));
+  }
+
+  /// A checksum that depends only on (seed, index).
+  std::uint32_t checksum(std::uint64_t index) const { return static_cast<std::uint32_t>(splitmix64(seed ^ (index << 1))); }
+
+  /// Does the task's work and returns its checksum.
+  std::uint32_t run(std::uint64_t index) const {
+    perform(index);
+    return checksum(index);
   }
 };
 

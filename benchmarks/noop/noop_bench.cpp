@@ -1,5 +1,6 @@
 // rankpool's pool on its own (no HDF5, no CLI program): throughput on no-op tasks,
-// and load-balancing efficiency on tasks that busy-spin for lognormal durations.
+// and load-balancing efficiency on tasks that busy-spin for lognormal durations (the
+// synthetic app's, apps/synthetic/workload.hpp).
 //
 //   mpirun -n 2 rankpool_noop_bench --tasks 1000000 --chunk 1 --threads 1
 //   mpirun -n 2 rankpool_noop_bench --tasks 3000 --spin-us 1000 --sigma 1 --seed 1 --chunk auto
@@ -8,16 +9,15 @@
 // Rank 0 prints one JSON line. efficiency = pool.busy_seconds() / (threads of all
 // ranks x wall time of the for_each_completed call).
 #include <chrono>
-#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
-#include <numbers>
 #include <string>
 #include <type_traits>
 
 #include "rankpool/pool.hpp"
+#include "synthetic/workload.hpp"
 
 namespace {
 
@@ -31,30 +31,15 @@ struct options {
   std::uint64_t seed = 1;
 };
 
-std::uint64_t splitmix64(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
-
-/// Uniform in (0, 1]: never 0, so log() is finite.
-double unit(std::uint64_t bits) { return static_cast<double>((bits >> 11) + 1) * 0x1.0p-53; }
-
-/// Task `index`'s spin time in seconds: lognormal with the given mean, a function of
-/// (seed, index) only, so every rank and every run agree.
-double spin_seconds(std::uint64_t seed, std::uint64_t index, double mean_us, double sigma) {
-  const std::uint64_t h1 = splitmix64(seed * 0x632be59bd9b4e019ull ^ index);
-  const std::uint64_t h2 = splitmix64(h1);
-  const double z = std::sqrt(-2.0 * std::log(unit(h1))) * std::cos(2.0 * std::numbers::pi * unit(h2));
-  const double mu = std::log(mean_us) - 0.5 * sigma * sigma;  // E[exp(mu + sigma z)] = mean
-  return std::exp(mu + sigma * z) * 1e-6;
-}
-
-void spin_for(double seconds) {
-  const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (std::chrono::steady_clock::now() < until) {
-  }
+/// The lognormal spin tasks (mean `spin_us`, shape `sigma`): the synthetic app's
+/// generator, so the peers (benchmarks/peers/workload.py) run the same durations.
+synthetic::workload spin_workload(const options& o) {
+  synthetic::workload w;
+  w.mean_us = o.spin_us;
+  w.distribution = "lognormal";
+  w.sigma = o.sigma;
+  w.seed = o.seed;
+  return w;
 }
 
 [[noreturn]] void usage(const std::string& message) {
@@ -125,8 +110,9 @@ int main(int argc, char** argv) {
 
     // Same tasks, same order, on every rank.
     auto noop = pool.define_task("noop", [](std::uint64_t i) { return static_cast<std::uint32_t>(i); });
-    auto spinner = pool.define_task("spin", [o](std::uint64_t i) {
-      spin_for(spin_seconds(o.seed, i, o.spin_us, o.sigma));
+    const synthetic::workload work = spin_workload(o);
+    auto spinner = pool.define_task("spin", [work](std::uint64_t i) {
+      work.perform(i);
       return static_cast<std::uint32_t>(i);
     });
 
@@ -156,7 +142,7 @@ int main(int argc, char** argv) {
       double planned_busy = 0;
       for (std::uint64_t i = 0; i < o.tasks; ++i) {
         expected += static_cast<std::uint32_t>(i);
-        if (spin) planned_busy += spin_seconds(o.seed, i, o.spin_us, o.sigma);
+        if (spin) planned_busy += work.duration_us(i) * 1e-6;
       }
       if (received != o.tasks || checksum != expected || summary.succeeded != o.tasks) {
         std::fprintf(stderr,

@@ -1,8 +1,14 @@
-"""The peers' side of benchmarks/noop/noop_bench.cpp's workloads, bit for bit.
+"""The peers' side of rankpool_noop_bench's workloads, bit for bit.
 
 No-op tasks return their index. Spin tasks busy-wait for a lognormal duration that
-depends on (seed, index) only, computed exactly as rankpool_noop_bench computes it
-(splitmix64 hashes, Box-Muller, mean `mean_us`), so both sides run the same tasks.
+depends on (seed, index) only, computed exactly as apps/synthetic/workload.hpp computes
+it for the synthetic app and rankpool_noop_bench (splitmix64 hashes, Box-Muller, mean
+`mean_us`, the same operations in the same order), so every side runs the same tasks.
+
+    python3 benchmarks/peers/workload.py --print-durations --tasks 5 --mean-us 1000 --sigma 1 --seed 1
+
+prints each task's duration in microseconds as float.hex(), one a line:
+tests/apps/synthetic_workload_test.cpp compares them with the C++ durations bit for bit.
 """
 import argparse
 import math
@@ -19,16 +25,28 @@ def splitmix64(x):
 
 
 def unit(bits):
-    """Uniform in (0, 1]: never 0, so log() is finite."""
-    return ((bits >> 11) + 1) * 2.0**-53
+    """Uniform in (0, 1), never 0 (safe for log)."""
+    return ((bits >> 11) + 0.5) * 2.0**-53
+
+
+def duration_us(seed, index, mean_us, distribution="lognormal", sigma=1.0):
+    """Task `index`'s duration in microseconds: workload::duration_us in workload.hpp."""
+    mean_us, sigma = float(mean_us), float(sigma)
+    if mean_us <= 0:
+        return 0.0
+    a = splitmix64(((seed * 0x9E3779B97F4A7C15) & MASK) ^ index)
+    if distribution == "fixed":
+        return mean_us
+    if distribution == "uniform":
+        return 2 * mean_us * unit(a)
+    # lognormal with the requested mean: exp(mu + sigma z), mu = ln(mean) - sigma^2 / 2
+    z = math.sqrt(-2 * math.log(unit(a))) * math.cos(2 * math.pi * unit(splitmix64(a)))
+    return mean_us * math.exp(sigma * z - sigma * sigma / 2)
 
 
 def spin_seconds(seed, index, mean_us, sigma):
-    h1 = splitmix64(((seed * 0x632BE59BD9B4E019) & MASK) ^ index)
-    h2 = splitmix64(h1)
-    z = math.sqrt(-2.0 * math.log(unit(h1))) * math.cos(2.0 * math.pi * unit(h2))
-    mu = math.log(mean_us) - 0.5 * sigma * sigma
-    return math.exp(mu + sigma * z) * 1e-6
+    """A spin task's duration in seconds, as rankpool_noop_bench computes it."""
+    return duration_us(seed, index, mean_us, "lognormal", sigma) * 1e-6
 
 
 class Spin:
@@ -70,3 +88,21 @@ def spin_fields(args, workers, seconds):
             "planned_busy_seconds": round(planned, 6), "ideal_seconds": round(ideal, 6),
             "efficiency": round(ideal / seconds, 4) if seconds > 0 else 0.0}
 
+
+def main():
+    parser = argparse.ArgumentParser(description="Print the synthetic workload's task durations (microseconds, "
+                                                 "float.hex(), one a line)")
+    parser.add_argument("--print-durations", action="store_true", required=True)
+    parser.add_argument("--tasks", type=int, default=10, help="tasks 0 .. TASKS-1")
+    parser.add_argument("--first", type=int, default=0, help="index of the first task")
+    parser.add_argument("--mean-us", type=float, default=1000.0)
+    parser.add_argument("--distribution", choices=("fixed", "uniform", "lognormal"), default="lognormal")
+    parser.add_argument("--sigma", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    for index in range(args.first, args.first + args.tasks):
+        print(duration_us(args.seed, index, args.mean_us, args.distribution, args.sigma).hex())
+
+
+if __name__ == "__main__":
+    main()

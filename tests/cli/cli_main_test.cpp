@@ -26,4 +26,20 @@ TEST_F(CliMain, AMissingOrUnknownSubcommandExitsTwoWithOneLine) {
   }
 }
 
+TEST_F(CliMain, AnUnknownSubcommandIsNamedWithTheSubcommandsAndTheNearest) {
+  for (const std::string args : {"tabel out.h5", "tabel"}) {
+    auto o = rankpool(args, 0);
+    EXPECT_EQ(o.code, 2) << o.err;
+    EXPECT_EQ(o.out, "");
+    EXPECT_EQ(o.err,
+              "rankpool: unknown subcommand 'tabel' (subcommands: run, apps, status, table, report, merge, slurm); "
+              "did you mean table? (see rankpool --help)\n");
+  }
+  // Nothing near: the list alone.
+  auto far = rankpool("frobnicate", 0);
+  EXPECT_EQ(far.code, 2);
+  EXPECT_NE(far.err.find("unknown subcommand 'frobnicate' (subcommands: run, apps, "), std::string::npos) << far.err;
+  EXPECT_EQ(far.err.find("did you mean"), std::string::npos) << far.err;
+}
+
 }  // namespace

@@ -126,6 +126,8 @@ TEST_F(RunCommand, BadInputExitsTwoWithOneLineAndWritesNothing) {
       {"malformed", "app = \"synthetic\"\n[params\ntasks = 1\n", "", "malformed.toml:2:8: invalid TOML: expected ']'"},
       {"unknown_top", "colour = 3\n" + good, "", "unknown_top.toml:1:1: colour: unknown key"},
       {"unknown_app", "app = \"nope\"\n", "", "unknown_app.toml:1:7: app: unknown app \"nope\""},
+      // This program's apps, and the nearest name.
+      {"near_app", "app = \"sum_to_nn\"\n", "", "near_app.toml:1:7: app: unknown app \"sum_to_nn\": this program's apps are "},
       {"missing_app", "[params]\ntasks = 1\n", "", "app: missing"},
       {"unknown_param", "app = \"synthetic\"\n[params]\ntaks = 1\n", "", "unknown_param.toml:3:1: params.taks: unknown parameter"},
       {"wrong_type", "app = \"synthetic\"\n[params]\ntasks = \"many\"\n", "", "wrong_type.toml:3:9: params.tasks: expected an integer, found a string"},
@@ -160,6 +162,12 @@ TEST_F(RunCommand, BadInputExitsTwoWithOneLineAndWritesNothing) {
     EXPECT_EQ(count_lines_from_rankpool(o.err), 1) << c.name << " printed more or less than one line: " << o.err;
     EXPECT_FALSE(fs::exists(out)) << c.name << " wrote an output file";
   }
+  // An unknown app: every app of this program, and the nearest name.
+  auto near = rankpool("run " + write_job("near.toml", "app = \"sum_to_nn\"\n") + " --out " + path("near.h5"), test_ranks());
+  EXPECT_EQ(near.code, 2) << near.err;
+  for (const char* app : {"synthetic", "mandelbrot", "heat", "montecarlo", "nbody", "sum_to_n"})
+    EXPECT_NE(near.err.find(std::string(" ") + app), std::string::npos) << app << " not listed: " << near.err;
+  EXPECT_NE(near.err.find("; did you mean sum_to_n?"), std::string::npos) << near.err;
   auto missing = rankpool("run " + path("absent.toml"), test_ranks());
   EXPECT_EQ(missing.code, 2);
   EXPECT_NE(missing.err.find("cannot open the job file"), std::string::npos) << missing.err;

@@ -2,7 +2,8 @@
 // The one harness for tests that run the rankpool program as a real process: a scratch
 // directory, job files, `rankpool ARGS` under mpirun with N ranks (or alone, N = 0) and
 // under `timeout`, its exit code, stdout and stderr, and the checks every rejected input
-// must pass. The rank count of the ctest entry comes from the environment (test_ranks()):
+// must pass (rankpool in the background: background.hpp). The rank count of the ctest
+// entry comes from the environment (test_ranks()):
 // a binary registered with rankpool_add_cli_test(... RANKS 1 3) runs every test once per
 // count, as <name>.1ranks and <name>.3ranks. Needs RANKPOOL_CLI and RANKPOOL_MPIEXEC
 // (defined by rankpool_add_cli_test).

@@ -71,6 +71,22 @@ void write_sweep_table(run_file& file, const params& p) {
   file.set_attribute("/sweep", "mode", std::string(sweep->mode == sweep_table::combine::zip ? "zip" : "product"));
 }
 
+/// The status record of a run of `tasks` starting now, on this process (rank 0).
+run_status starting_record(const environment& env, const job_spec& job, const run_options& options, task_span tasks) {
+  run_status record;
+  record.app = job.app->name;
+  record.output = job.output;
+  record.tasks = tasks.end - tasks.first;
+  record.start_time_utc = detail::utc_now();
+  record.started_unix = detail::unix_now();
+  record.updated_unix = record.started_unix;
+  record.flush_interval_seconds = std::chrono::duration<double>(options.flush_interval).count();
+  record.pid = static_cast<std::int64_t>(getpid());
+  record.host = env.host();
+  for (int r = 0; r < env.size(); ++r) record.ranks.push_back({r, env.hosts()[static_cast<std::size_t>(r)]});
+  return record;
+}
+
 template <class T>
 void append_column(run_file& file, const std::string& path, std::vector<T>& values) {
   if (!values.empty()) file.append<T>(path, values.data(), values.size());
@@ -181,19 +197,9 @@ job_context::job_context(pool& p, run_file& file, const job_spec& job, progress_
       attempts_(file, "/tasks/attempts"),
       task_rank_(file, "/timing/rank"),
       task_seconds_(file, "/timing/seconds"),
+      record_(starting_record(p.env(), job, options, tasks)),
       record_path_(status_record_path(job.output)) {
   running_ = std::make_unique<detail::running_record>(job.output);
-  const environment& env = p.env();
-  record_.app = job.app->name;
-  record_.output = job.output;
-  record_.tasks = tasks.end - tasks.first;
-  record_.start_time_utc = detail::utc_now();
-  record_.started_unix = detail::unix_now();
-  record_.updated_unix = record_.started_unix;
-  record_.flush_interval_seconds = std::chrono::duration<double>(options.flush_interval).count();
-  record_.pid = static_cast<std::int64_t>(getpid());
-  record_.host = env.host();
-  for (int r = 0; r < env.size(); ++r) record_.ranks.push_back({r, env.hosts()[static_cast<std::size_t>(r)]});
   write_record();
 }
 
@@ -616,6 +622,13 @@ run_summary run_job(environment& env, const job_spec& job, const run_options& op
   install_stop_signal_handlers();
   if (env.is_root()) {
     if (!continuing) {
+      // The status record before the run file: whoever finds the file finds its record, and
+      // `rankpool status` never opens a file HDF5 is still creating (a large layout takes a while).
+      try {
+        starting_record(env, job, options, mine).write_atomically(status_record_path(job.output));
+      } catch (const error&) {
+        // job_context reports it at its first write
+      }
       if (options.force) std::filesystem::remove(job.output);
       file.emplace(run_file::create(job.output));
       detail::create_run_file_layout(*file, job, *instance, tasks);
