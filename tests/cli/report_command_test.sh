@@ -97,6 +97,33 @@ check "report of a run with failures exits 0" test $? -eq 0
 check "one-run report has 5 PNGs (4 of the run, 1 result) and no scaling.png" \
   test "$(ls "$tmp/report_failed"/*.png | wc -l)" -eq 5 -a ! -e "$tmp/report_failed/scaling.png"
 
+# --- a run with a lost rank: events and chunk kinds ----------------------------------------
+# The run file of the ${ranks}-rank run, given what a lost rank leaves (rankpool's own
+# layout: /events columns, /chunks/kind codes) so the report is checked without a timing.
+cp "$tmp/run_${ranks}x1.h5" "$tmp/run_lost.h5"
+"$py" - "$tmp/run_lost.h5" <<'PY'
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "r+") as f:
+    kind = f["chunks/kind"]
+    codes = np.zeros(kind.shape[0], dtype=kind.dtype)
+    codes[-3:] = [1, 2, 3]
+    kind[...] = codes
+    ev = f["events"]
+    rows = {"seconds": [0.25, 0.5], "rank": [1, 1], "host": [b"h", b"h"], "what": [b"lost", b"rejoined"],
+            "reason": [b"no result for 5.0 s past its estimate", b"answered again"]}
+    for name, values in rows.items():
+        ev[name].resize((2,))
+        ev[name][...] = values
+PY
+check "a run file with a lost rank was prepared" test $? -eq 0
+timeout 180 "$py" "$report" "$tmp/run_lost.h5" --out "$tmp/report_lost" >"$tmp/report_lost.log" 2>&1
+check "report of a run with a lost rank exits 0" test $? -eq 0
+check "... lists the lost rank with its reason" \
+  grep -q "rank lost</td><td class='l'>no result for 5.0 s past its estimate" "$tmp/report_lost/index.html"
+check "... and its return" grep -q "rank rejoined</td>" "$tmp/report_lost/index.html"
+check "... and counts the chunks by kind" grep -q "Chunks run again after a lost rank: 1; speculative copies of late chunks: 1; copies that came back second (discarded): 1." "$tmp/report_lost/index.html"
+check "a run without events lists none" bash -c "! grep -q \"class='events'\" '$out/index.html'"
+
 # --- the science: results against the swept parameters ------------------------------------
 # nbody over bodies (3 values) x softening (2): a line per softening; over 10 x 10 values: a heat map.
 printf 'app = "nbody"\n[params]\nsteps = 20\n[sweep]\nbodies = [8, 16, 32]\nsoftening = [0.02, 0.05]\n' >"$tmp/lines.toml"

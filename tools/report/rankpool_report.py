@@ -11,7 +11,9 @@ name, so the folder can be moved or archived as a whole):
   swept parameter, or a heat map when two parameters are swept over many values;
   against the task index when nothing is swept;
 * per run, the run: a timeline of the chunks on each rank (bars from start to end,
-  coloured by status), the cores busy over time against the cores of the run,
+  coloured by status and by kind: run again after a lost rank, speculative copy,
+  discarded duplicate; lost and rejoined ranks marked, and listed with their
+  reasons from /events), the cores busy over time against the cores of the run,
   a histogram of task durations (busy thread-seconds / items of each chunk,
   weighted by items) and a histogram of chunk sizes;
 * for runs of the same job (same app, parameters and sweep: the job_identity
@@ -63,6 +65,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 try:
@@ -72,6 +75,12 @@ except ImportError:  # pragma: no cover
 
 OK_COLOUR = "#4c72b0"
 FAILED_COLOUR = "#dd3b3b"
+# /chunks/kind: a chunk run again after its rank was lost, a speculative copy of a late
+# chunk, a copy that came back second (its results discarded).
+KIND_STYLE = {1: ("rerun after a lost rank", "#e69f00"), 2: ("speculative copy", "#8e6bbf"),
+              3: ("duplicate, discarded", "#a0a0a0")}
+LOST_COLOUR = "#000000"
+REJOINED_COLOUR = "#2ca02c"
 CHUNK_COLUMNS = ("first_task", "count", "rank", "threads", "failed", "start", "end", "busy")
 DPI = 100
 
@@ -121,7 +130,19 @@ class Run:
             n = min(len(v) for v in c.values() if v is not None) if any(v is not None for v in c.values()) else 0
             for column in CHUNK_COLUMNS:
                 c[column] = np.zeros(n) if c[column] is None else np.asarray(c[column][:n])
+            # Which copy each chunk was (0 ran, 1 rerun, 2 speculative, 3 duplicate) and the
+            # ranks lost or rejoined: files from before resilience have neither.
+            kind = np.asarray(g["kind"][()]) if "kind" in g else np.zeros(0)
+            c["kind"] = kind[:n].astype(np.int64) if len(kind) >= n else np.zeros(n, dtype=np.int64)
             self.chunks = c
+            self.events = []
+            if "events" in f and "seconds" in f["events"]:
+                ev = f["events"]
+                what = [x.decode() if isinstance(x, bytes) else str(x) for x in ev["what"][()]]
+                reason = [x.decode() if isinstance(x, bytes) else str(x) for x in ev["reason"][()]] \
+                    if "reason" in ev else [""] * len(what)
+                for t, rank, w, why in zip(ev["seconds"][()], ev["rank"][()], what, reason):
+                    self.events.append((float(t), int(rank), w, why))
             self.task_status = None
             status = None
             if "tasks" in f and "status" in f["tasks"]:
@@ -242,28 +263,42 @@ def plot_timeline(run, out_dir):
     t_end = max(float(c["end"].max()) if len(c["end"]) else 0.0, run.seconds if run.seconds > 0 else 0.0, 1e-9)
     tolerance = t_end / (width_in * DPI) * 0.5  # half a pixel
     merged = False
+    failed = c["failed"] > 0
+    layers = [(~failed & (c["kind"] == 0), OK_COLOUR, 2)]
+    layers += [(~failed & (c["kind"] == k), colour, 3) for k, (_, colour) in KIND_STYLE.items()]
+    layers.append((failed, FAILED_COLOUR, 4))
     for rank in range(run.ranks):
         on_rank = c["rank"] == rank
-        for failed, colour in ((False, OK_COLOUR), (True, FAILED_COLOUR)):
-            sel = on_rank & ((c["failed"] > 0) == failed)
+        for selected, colour, z in layers:
+            sel = on_rank & selected
             if not sel.any():
                 continue
             s, e = _merge_intervals(c["start"][sel], c["end"][sel], tolerance)
             merged |= len(s) < int(sel.sum())
             widths = np.maximum(e - s, tolerance)  # a sub-pixel chunk still shows
-            ax.broken_barh(list(zip(s, widths)), (rank - 0.4, 0.8), facecolors=colour,
-                           edgecolor="none", zorder=3 if failed else 2)
+            ax.broken_barh(list(zip(s, widths)), (rank - 0.4, 0.8), facecolors=colour, edgecolor="none", zorder=z)
+    for t, rank, what, _ in run.events:
+        if 0 <= rank < run.ranks:
+            ax.plot([t], [rank], marker="X" if what == "lost" else "o", markersize=10, zorder=5,
+                    color=LOST_COLOUR if what == "lost" else REJOINED_COLOUR, markeredgecolor="white")
     ax.set_yticks(range(run.ranks))
     ax.set_yticklabels([f"rank {r}" for r in range(run.ranks)])
     ax.set_ylim(run.ranks - 0.5, -0.5)
     ax.set_xlim(0, t_end * 1.01)
     ax.set_xlabel("time since the pool started (s)")
     ax.set_ylabel(f"rank ({run.threads} thread{'s' if run.threads != 1 else ''} each)")
-    ok_chunks = int((c["failed"] == 0).sum())
-    failed_chunks = int((c["failed"] > 0).sum())
-    ax.legend(handles=[Patch(color=OK_COLOUR, label=f"chunk ok ({ok_chunks:,})"),
-                       Patch(color=FAILED_COLOUR, label=f"chunk with failed tasks ({failed_chunks:,})")],
-              loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize="small", framealpha=0.9)
+    handles = [Patch(color=OK_COLOUR, label=f"chunk ok ({int((~failed & (c['kind'] == 0)).sum()):,})")]
+    for k, (label, colour) in KIND_STYLE.items():
+        count = int((~failed & (c["kind"] == k)).sum())
+        if count:
+            handles.append(Patch(color=colour, label=f"{label} ({count:,})"))
+    handles.append(Patch(color=FAILED_COLOUR, label=f"chunk with failed tasks ({int(failed.sum()):,})"))
+    for what, marker, colour in (("lost", "X", LOST_COLOUR), ("rejoined", "o", REJOINED_COLOUR)):
+        count = sum(1 for ev in run.events if ev[2] == what)
+        if count:
+            handles.append(Line2D([], [], linestyle="none", marker=marker, markersize=9, color=colour,
+                                  label=f"rank {what} ({count})"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize="small", framealpha=0.9)
     title = f"Run {run.index + 1} ({run.name}): chunks per rank over time"
     if merged:
         title += " (bars merged and widened to pixel resolution)"
@@ -583,6 +618,18 @@ def write_html(runs, images, scaling_png, out_dir):
                 parts.append(f"<figure><img src='{e(png)}' alt='{e(caption)}'><figcaption>{e(caption)}"
                              f"</figcaption></figure>")
         parts.append(f"<h3 id='run{i}-run'>The run</h3>")
+        if r.events:
+            parts.append("<table class='events'><tr><th>seconds</th><th>rank</th><th class='l'>event</th>"
+                         "<th class='l'>reason</th></tr>")
+            for t, rank, what, why in r.events:
+                parts.append(f"<tr><td>{t:.3f}</td><td>{rank}</td><td class='l'>rank {e(what)}</td>"
+                             f"<td class='l'>{e(why)}</td></tr>")
+            parts.append("</table>")
+        kinds = np.bincount(r.chunks["kind"], minlength=4) if len(r.chunks["kind"]) else np.zeros(4, dtype=int)
+        if kinds[1:].any():
+            parts.append(f"<p>Chunks run again after a lost rank: {int(kinds[1]):,}; speculative copies of late "
+                         f"chunks: {int(kinds[2]):,}; copies that came back second (discarded): "
+                         f"{int(kinds[3]):,}.</p>")
         parts.append(f"<figure><img src='{e(imgs['timeline'])}' alt='timeline of run {i}'></figure>")
         parts.append(f"<figure><img src='{e(imgs['cores'])}' alt='cores busy in run {i}'></figure>")
         parts.append(f"<figure class='pair'><img src='{e(imgs['durations'])}' alt='task durations of run {i}'>"
