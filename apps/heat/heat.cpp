@@ -5,6 +5,7 @@
 #include <rankpool/run.hpp>
 
 #include <limits>
+#include <optional>
 #include <sstream>
 
 #include "heat/kernel.hpp"
@@ -25,6 +26,12 @@ class heat_app final : public rankpool::app {
   }
 
   std::uint64_t task_count() const override { return params_.combinations(); }
+  /// Grid points x steps: a sweep over n and steps runs its biggest grids first.
+  std::optional<double> task_cost(std::uint64_t i) const override {
+    const rankpool::params p = params_.combination(i);
+    const auto n = static_cast<double>(p.integer("n"));
+    return n * n * static_cast<double>(p.integer("steps"));
+  }
 
   void create_results(rankpool::run_file& file) override {
     const double not_run = std::numeric_limits<double>::quiet_NaN();

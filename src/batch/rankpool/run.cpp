@@ -570,6 +570,7 @@ run_summary run_job(environment& env, const job_spec& job, const run_options& op
   pool_opts.retries = job.retries;
   pool_opts.on_error = job.on_error;
   pool_opts.rank0_tasks = options.rank0_tasks;
+  pool_opts.speculation = options.speculation;
   pool workers(env, pool_opts);
   std::optional<std::chrono::system_clock::time_point> deadline = options.deadline;
   if (!deadline && options.slurm_deadline && env.is_root()) deadline = slurm_end_time();

@@ -166,6 +166,9 @@ command add_run_command(CLI::App& cli) {
                 "Inside SLURM, do not take the allocation's end as the deadline");
   run->add_flag("--no-rank0-tasks", [args](std::int64_t) { args->options.rank0_tasks = false; },
                 "Rank 0 only schedules and writes (it still runs tasks when no other rank answers)");
+  run->add_flag("--no-speculation", [args](std::int64_t) { args->options.speculation = false; },
+                "Never run a copy of a late chunk on an idle rank (for tasks that must not run twice at once); "
+                "chunks of a lost rank still run again");
   run->add_flag("--dry-run", args->dry_run, "Validate the job, print the task count and first sweep combinations, run nothing");
   run->add_flag("--json", args->json, "Print one JSON summary object on stdout at the end");
   return {run, [args](int argc, char** argv) { return run_job_file(argc, argv, *args); }};

@@ -63,6 +63,7 @@ void pool::run(const std::function<void()>& driver) {
   detail::scheduler_options sched;
   sched.prefetch = options_.prefetch;
   sched.rank0_tasks = options_.rank0_tasks;
+  sched.speculation = options_.speculation;
   sched.rank0_chunk = rank0_observer_;
   sched.worker_threads = threads_by_rank_;
   sched.local_identity = identity_;

@@ -39,6 +39,9 @@ struct pool_options {
   /// Rank 0 runs tasks too (its OpenMP team, beside the scheduler). Off, it only
   /// schedules, unless no other rank answers.
   bool rank0_tasks = true;
+  /// Copies of late chunks on idle ranks in a batch's tail (the first result wins). Off
+  /// for kernels whose tasks must never run twice at once (side effects outside rankpool).
+  bool speculation = true;
   int retries = 0;   ///< extra attempts for a task that threw
   error_policy on_error = error_policy::abort;
 };

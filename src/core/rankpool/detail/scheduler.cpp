@@ -406,6 +406,7 @@ bool scheduler::make_chunk(int rank, byte_buffer& out) {
 }
 
 bool scheduler::make_speculative_copy(int rank, byte_buffer& out) {
+  if (!options_.speculation) return false;
   // The most overdue chunk elsewhere that is past its estimate by a clear margin and
   // not copied yet; never a suspect (it might crash a second rank), never on its own rank.
   const auto now = clock::now();

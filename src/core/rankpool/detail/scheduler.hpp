@@ -28,6 +28,7 @@ namespace rankpool::detail {
 struct scheduler_options {
   int prefetch = 2;
   bool rank0_tasks = true;
+  bool speculation = true;  ///< pool_options::speculation
   /// Rank 0 starts / has run a chunk of batch positions (pool::on_rank0_chunk); called
   /// on the scheduler loop's thread (inline chunks) or the local executor's.
   std::function<void(std::uint64_t first, std::uint32_t count, bool starting)> rank0_chunk;
