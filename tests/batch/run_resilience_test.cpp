@@ -2,7 +2,7 @@
 // dies"), through real `mpirun --enable-recovery` jobs: a worker killed at a random
 // moment, two killed, one frozen and resumed, a task that crashes its process (in the
 // job, and on rank 0 across resumes), healthy long and lognormal runs that must never
-// re-run or duplicate a chunk, and a deadline. Under recovery mpirun exits 0 whatever the
+// re-run or duplicate a chunk, a deadline, and tasks handed out by cost. Under recovery mpirun exits 0 whatever the
 // ranks return, so the run's own exit code is read from its status record
 // (`rankpool status --exit-code`), as a batch script does.
 #include <signal.h>
@@ -266,6 +266,27 @@ TEST_F(RunResilience, TheDeadlineStopsDispatchInTimeAndAResumeFinishes) {
   EXPECT_EQ(resumed.code, 0) << resumed.err;
   const auto status = rankpool::run_file::open(out_, false).read_all<std::uint8_t>("/tasks/status");
   EXPECT_EQ(std::count(status.begin(), status.end(), 1), 12);
+}
+
+TEST_F(RunResilience, TasksWithCostsRunMostExpensiveFirstAndResultsKeepTaskOrder) {
+  RANKPOOL_TEST_AT_RANKS(3);
+  // nbody's cost is bodies^2 x steps. Alone, with one-task chunks, chunks come back in
+  // the order they were handed out.
+  job_ = write_job("job.toml", "app = \"nbody\"\n[params]\nsteps = 20\n[sweep]\nbodies = [16, 64, 32, 8]\n"
+                               "[schedule]\nchunk = 1\n");
+  const auto handed_out = [&](const std::string& flags) {
+    const auto o = run_rankpool(dir_, "run " + job_ + " --threads 1 --progress none --force --out " + out_ + flags, 0);
+    EXPECT_EQ(o.code, 0) << o.err;
+    auto file = rankpool::run_file::open(out_, false);
+    return std::make_pair(file.read_all<std::uint64_t>("/chunks/first_task"),
+                          file.read_all<double>("/results/kinetic_energy"));
+  };
+  const auto [by_cost, cost_results] = handed_out("");
+  EXPECT_EQ(by_cost, (std::vector<std::uint64_t>{1, 2, 0, 3})) << "64, 32, 16 then 8 bodies";
+  const auto [by_index, index_results] = handed_out(" --task-order");
+  EXPECT_EQ(by_index, (std::vector<std::uint64_t>{0, 1, 2, 3}));
+  ASSERT_EQ(cost_results.size(), 4u);
+  EXPECT_EQ(cost_results, index_results) << "results are stored by task index whatever the order";
 }
 
 }  // namespace

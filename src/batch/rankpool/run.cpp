@@ -655,11 +655,12 @@ run_summary run_job(environment& env, const job_spec& job, const run_options& op
     if (continuing) ctx->count_earlier(summary.already_done, failed_before);
     // With costs, the most expensive tasks first (longest processing time first), so the
     // biggest do not run alone at the end; the results keep task order.
-    if (!continuing && mine.end - mine.first <= max_reordered_tasks && instance->task_cost(mine.first)) {
+    const bool by_cost = options.cost_order && mine.end > mine.first && instance->task_cost(mine.first).has_value();
+    if (!continuing && mine.end - mine.first <= max_reordered_tasks && by_cost) {
       selected.clear();
       for (std::uint64_t i = mine.first; i < mine.end; ++i) selected.push_back(i);
     }
-    if (!selected.empty() && selected.size() <= max_reordered_tasks && instance->task_cost(selected.front())) {
+    if (!selected.empty() && selected.size() <= max_reordered_tasks && by_cost) {
       std::vector<double> cost(tasks, 0);
       for (std::uint64_t i : selected) cost[i] = instance->task_cost(i).value_or(0);
       std::stable_sort(selected.begin(), selected.end(), [&](std::uint64_t a, std::uint64_t b) { return cost[a] > cost[b]; });

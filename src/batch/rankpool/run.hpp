@@ -46,6 +46,7 @@ struct run_options {
   std::optional<shard_spec> shard;     ///< run only this part of the job's tasks (job arrays)
   bool rank0_tasks = true;             ///< rank 0 runs tasks too (pool_options::rank0_tasks)
   bool speculation = true;             ///< copies of late chunks in the tail (pool_options::speculation)
+  bool cost_order = true;              ///< most expensive tasks first when the app gives costs (app::task_cost)
   /// Start no chunk that cannot end by then (minus `grace`); then drain, flush, exit 4.
   std::optional<std::chrono::system_clock::time_point> deadline;
   /// Without a deadline, inside a SLURM allocation: its end time (slurm_end_time()).

@@ -169,6 +169,9 @@ command add_run_command(CLI::App& cli) {
   run->add_flag("--no-speculation", [args](std::int64_t) { args->options.speculation = false; },
                 "Never run a copy of a late chunk on an idle rank (for tasks that must not run twice at once); "
                 "chunks of a lost rank still run again");
+  run->add_flag("--task-order", [args](std::int64_t) { args->options.cost_order = false; },
+                "Hand out tasks in index order even when the app gives their costs (by default the most "
+                "expensive go first, so the biggest do not run alone at the end)");
   run->add_flag("--dry-run", args->dry_run, "Validate the job, print the task count and first sweep combinations, run nothing");
   run->add_flag("--json", args->json, "Print one JSON summary object on stdout at the end");
   return {run, [args](int argc, char** argv) { return run_job_file(argc, argv, *args); }};
