@@ -146,6 +146,93 @@ TEST(Pool, ForEachCompletedDeliversEveryIndexExactlyOnce) {
   });
 }
 
+TEST(Pool, StreamAsyncDeliversSeveralBatchesWhileTheDriverPolls) {
+  rankpool::pool pool(test_env(), rankpool::pool_options{.chunking = chunk_policy::fixed(3)});
+  auto square = pool.define_task("square", [](std::uint64_t i) {
+    if (i == 7) throw std::invalid_argument("no sevens");
+    return i * i;
+  });
+  pool.run([&] {
+    std::map<std::uint64_t, std::uint64_t> first, second;
+    std::vector<rankpool::task_failure> failures;
+    std::vector<rankpool::batch_summary> finished;
+    const call_options keep_going{.on_error = rankpool::error_policy::keep_going};
+    pool.stream_async(
+        square, index_range{0, 100}, [&](std::uint64_t i, std::uint64_t v) { EXPECT_TRUE(first.emplace(i, v).second); },
+        [&](const rankpool::task_failure& f) { failures.push_back(f); },
+        [&](const rankpool::batch_summary& s) { finished.push_back(s); }, keep_going);
+    pool.stream_async(
+        square, std::vector<std::uint64_t>{20, 30, 40}, [&](std::uint64_t i, std::uint64_t v) { second.emplace(i, v); },
+        [&](const rankpool::task_failure& f) { ADD_FAILURE() << f.describe(); },
+        [&](const rankpool::batch_summary& s) { finished.push_back(s); });
+    EXPECT_TRUE(finished.empty()) << "stream_async returns before its batch is done";
+    while (finished.size() < 2) pool.poll(true);
+    ASSERT_EQ(first.size(), 99u);
+    for (const auto& [i, v] : first) EXPECT_EQ(v, i * i);
+    EXPECT_EQ(first.count(7), 0u);
+    ASSERT_EQ(failures.size(), 1u);
+    EXPECT_EQ(failures[0].index, 7u);
+    EXPECT_EQ(failures[0].message, "no sevens");
+    EXPECT_EQ(second, (std::map<std::uint64_t, std::uint64_t>{{0, 400}, {1, 900}, {2, 1600}}));
+    std::uint64_t succeeded = 0, failed = 0;
+    for (const auto& s : finished) succeeded += s.succeeded, failed += s.failed;
+    EXPECT_EQ(succeeded, 102u);
+    EXPECT_EQ(failed, 1u);
+  });
+}
+
+TEST(Pool, ChunkTaskRunsEachChunkInOneCallAndFailsItemsOneByOne) {
+  const int ranks = test_env().size();
+  rankpool::pool pool(test_env(), rankpool::pool_options{.retries = 0});
+  // Each result says which chunk the item came in (its first position and size), so
+  // the driver can check that one call saw the whole chunk.
+  auto tag = pool.define_chunk_task("tag", [](rankpool::chunk_items& items) {
+    for (std::uint32_t i = 0; i < items.size(); ++i) {
+      items.start(i);
+      const std::string input(items.input(i).begin(), items.input(i).end());
+      if (input == "bad") {
+        items.fail(i, "ValueError", "bad input at " + std::to_string(items.position(i)));
+        continue;
+      }
+      const std::string text = input + "@" + std::to_string(items.position(0)) + "+" + std::to_string(items.size());
+      items.result(i).assign(text.begin(), text.end());
+    }
+  });
+  auto throws = pool.define_chunk_task("throws", [](rankpool::chunk_items&) -> void {
+    throw std::runtime_error("the whole chunk");
+  });
+  pool.run([&] {
+    std::vector<std::string> inputs;
+    for (int i = 0; i < 10; ++i) inputs.push_back(i == 6 ? "bad" : "x" + std::to_string(i));
+    std::map<std::uint64_t, std::string> got;
+    std::vector<rankpool::task_failure> failures;
+    const auto summary = pool.for_each_completed(
+        tag, inputs, [&](std::uint64_t i, std::string&& v) { got.emplace(i, std::move(v)); },
+        [&](const rankpool::task_failure& f) { failures.push_back(f); },
+        call_options{.chunking = chunk_policy::fixed(4), .on_error = rankpool::error_policy::keep_going});
+    EXPECT_EQ(summary.succeeded, 9u);
+    ASSERT_EQ(got.size(), 9u);
+    for (std::uint64_t i = 0; i < 10; ++i) {
+      if (i == 6) continue;
+      const std::uint64_t chunk_first = i / 4 * 4;
+      EXPECT_EQ(got[i], "x" + std::to_string(i) + "@" + std::to_string(chunk_first) + "+" +
+                            std::to_string(std::min<std::uint64_t>(4, 10 - chunk_first)));
+    }
+    ASSERT_EQ(failures.size(), 1u);
+    EXPECT_EQ(failures[0].index, 6u);
+    EXPECT_EQ(failures[0].type, "ValueError");
+    EXPECT_EQ(failures[0].message, "bad input at 6");
+    EXPECT_LT(failures[0].rank, static_cast<std::uint32_t>(ranks));
+    try {
+      pool.map(throws, std::vector<std::string>{"a", "b"});
+      ADD_FAILURE() << "a chunk task that throws fails its items";
+    } catch (const rankpool::task_error& e) {
+      EXPECT_EQ(e.message(), "the whole chunk");
+      EXPECT_EQ(e.type(), "std::runtime_error");
+    }
+  });
+}
+
 TEST(Pool, FuturesWaitAnyWaitAllAndCallbacks) {
   rankpool::pool pool(test_env());
   auto cube = pool.define_task("cube", [](int x) { return static_cast<long>(x) * x * x; });

@@ -18,11 +18,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include "rankpool/chunk_task.hpp"
 #include "rankpool/chunking.hpp"
 #include "rankpool/detail/batch_spec.hpp"
 #include "rankpool/detail/batch_state.hpp"
 #include "rankpool/detail/callable_traits.hpp"
 #include "rankpool/detail/chunk_runner.hpp"
+#include "rankpool/detail/chunk_task_runner.hpp"
 #include "rankpool/detail/completion.hpp"
 #include "rankpool/detail/executor.hpp"
 #include "rankpool/environment.hpp"
@@ -139,6 +141,16 @@ class pool {
     }
   }
 
+  /// Registers `fn(chunk_items&)`, called once per chunk with all of its items
+  /// (chunk_task.hpp): for kernels that cost per call, not per item. Its handle takes and
+  /// gives bytes as std::string. Call on every rank, same order.
+  template <class F>
+  task<std::string(std::string)> define_chunk_task(std::string name, F fn) {
+    const auto id =
+        table_.add_task(detail::task_entry{name, detail::chunk_task_runner<std::decay_t<F>>(std::move(fn))});
+    return task<std::string(std::string)>(id, std::move(name));
+  }
+
   /// Registers an associative, commutative fold for map_reduce. Call on every rank, same order.
   template <class T, class Op>
   reduction<T> define_reduction(std::string name, Op op) {
@@ -183,23 +195,39 @@ class pool {
     return batch_handle<R>(this, std::move(state));
   }
 
-  /// Streams results in completion order: on_result(index, value) for each success,
-  /// on_failure(task_failure) for each final failure, both on the driver thread.
-  template <class R, class A, class Inputs, class OnResult, class OnFailure>
-  batch_summary for_each_completed(const task<R(A)>& t, Inputs&& inputs, OnResult&& on_result,
-                                   OnFailure&& on_failure, call_options opts = {}) {
+  /// Starts a batch and returns at once; its results arrive in completion order inside
+  /// poll() (or any wait) on the driver thread: on_result(index, value) for each success,
+  /// on_failure(task_failure) for each final failure, then on_finished(batch_summary) once.
+  /// For a driver that serves other work while batches run (an event loop, a queue).
+  template <class R, class A, class Inputs, class OnResult, class OnFailure, class OnFinished>
+  void stream_async(const task<R(A)>& t, Inputs&& inputs, OnResult on_result, OnFailure on_failure,
+                    OnFinished on_finished, call_options opts = {}) {
     auto state = std::make_shared<detail::batch_state>();
     auto spec = make_spec(t, std::forward<Inputs>(inputs), opts);
     state->count = spec.count;
-    std::size_t failures_reported = 0;
     detail::batch_state* raw = state.get();
-    state->on_chunk = [&, raw](const detail::completion& c) {
+    state->on_chunk = [raw, on_result = std::move(on_result), on_failure = std::move(on_failure),
+                       reported = std::size_t{0}](const detail::completion& c) mutable {
       detail::for_each_result<R>(c, [&](std::uint32_t i, R&& value) { on_result(c.first + i, std::move(value)); });
-      for (; failures_reported < raw->failures.size(); ++failures_reported) on_failure(raw->failures[failures_reported]);
+      for (; reported < raw->failures.size(); ++reported) on_failure(raw->failures[reported]);
     };
-    submit_batch(std::move(spec), state);
-    while (!state->finished) poll(true);
-    return {state->count, state->succeeded, state->failed, state->cancelled};
+    state->on_finished = [raw, on_finished = std::move(on_finished)]() mutable {
+      on_finished(batch_summary{raw->count, raw->succeeded, raw->failed, raw->cancelled});
+    };
+    submit_batch(std::move(spec), std::move(state));
+  }
+
+  /// Streams results in completion order like stream_async, and returns when the batch
+  /// is done.
+  template <class R, class A, class Inputs, class OnResult, class OnFailure>
+  batch_summary for_each_completed(const task<R(A)>& t, Inputs&& inputs, OnResult&& on_result,
+                                   OnFailure&& on_failure, call_options opts = {}) {
+    std::optional<batch_summary> summary;
+    stream_async(
+        t, std::forward<Inputs>(inputs), [&](std::uint64_t index, R&& value) { on_result(index, std::move(value)); },
+        [&](const task_failure& f) { on_failure(f); }, [&](const batch_summary& s) { summary = s; }, opts);
+    while (!summary) poll(true);
+    return *summary;
   }
 
   /// One task, one future. `arg` converts to the task's argument type (submit(t, 12)).
