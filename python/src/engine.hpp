@@ -1,0 +1,81 @@
+#pragma once
+/// One process's share of a rankpool job, as the Python package drives it.
+///
+/// Every rank builds one engine (MPI starts with it) with the Python function that runs
+/// an item. Rank 0's driver thread calls drive(), which runs the pool's driver loop with
+/// the GIL released: it turns batches that Python threads submit() into streamed engine
+/// batches and hands their results back to Python in bundles, one GIL acquisition per
+/// bundle. The other ranks call serve(). Neither holds the GIL while waiting or talking MPI.
+#include <pybind11/pybind11.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rankpool/environment.hpp"
+#include "rankpool/pool.hpp"
+
+namespace rankpool::python {
+
+/// A batch as Python submits it: its items' bytes and how to schedule them.
+struct submission {
+  std::uint64_t key = 0;  ///< Python's name for the batch, given back with its results
+  std::vector<std::string> items;
+  call_options options;
+};
+
+class engine {
+ public:
+  engine(pybind11::object run_item, int prefetch);
+  ~engine();
+
+  int rank() const { return env_->rank(); }
+  int size() const { return env_->size(); }
+  const std::vector<std::string>& hosts() const { return env_->hosts(); }
+
+  /// Ranks other than 0: runs chunks until rank 0's drive() ends.
+  void serve();
+  /// Rank 0: runs batches until close(); calls deliver(key, results, failures, summary)
+  /// with the GIL held: results a list of (index, bytearray), failures a list of
+  /// (index, rank, host, attempts, type, message bytes), summary None or
+  /// (succeeded, failed, cancelled) once the batch is done.
+  void drive(const pybind11::object& deliver);
+  /// Rank 0, any thread: queues a batch for the driver loop.
+  void submit(submission batch);
+  /// Rank 0: no more batches; drive() returns once every batch has finished.
+  void close();
+  /// Ends MPI (after drive() or serve() returned).
+  void finalize();
+
+ private:
+  struct bundle {
+    std::vector<std::pair<std::uint64_t, std::string>> results;
+    std::vector<task_failure> failures;
+    std::optional<batch_summary> summary;
+  };
+  /// Starts the queued batches as streamed engine batches.
+  void start_queued();
+  /// Gives Python what arrived since the last call, under one GIL acquisition.
+  void hand_over(const pybind11::object& deliver);
+
+  std::unique_ptr<environment> env_;
+  std::unique_ptr<pool> pool_;
+  task<std::string(std::string)> task_;
+  pybind11::object run_item_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<submission> queue_;
+  bool closing_ = false;
+  // The driver loop's own (driver thread only): what arrived for each batch since the
+  // last hand-over, and how many batches have not finished.
+  std::map<std::uint64_t, bundle> bundles_;
+  std::size_t active_ = 0;
+};
+
+}  // namespace rankpool::python

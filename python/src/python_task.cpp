@@ -1,0 +1,38 @@
+#include "python_task.hpp"
+
+#include <cstring>
+#include <string>
+
+namespace py = pybind11;
+
+namespace rankpool::python {
+namespace {
+
+void append_buffer(const py::handle& part, byte_buffer& out) {
+  const py::buffer_info info = py::reinterpret_borrow<py::buffer>(part).request();
+  const auto bytes = static_cast<std::size_t>(info.size * info.itemsize);
+  const std::size_t at = out.size();
+  out.resize(at + bytes);
+  if (bytes > 0) std::memcpy(out.data() + at, info.ptr, bytes);
+}
+
+}  // namespace
+
+void python_task::operator()(chunk_items& items) const {
+  py::gil_scoped_acquire gil;
+  for (std::uint32_t i = 0; i < items.size(); ++i) {
+    items.start(i);
+    const byte_view input = items.input(i);
+    PyObject* bytes = PyByteArray_FromStringAndSize(input.data(), static_cast<Py_ssize_t>(input.size()));
+    if (bytes == nullptr) throw py::error_already_set();
+    py::tuple outcome = run_item_(py::reinterpret_steal<py::object>(bytes));
+    if (outcome[0].cast<bool>()) {
+      byte_buffer& out = items.result(i);
+      for (const py::handle part : outcome[1]) append_buffer(part, out);
+    } else {
+      items.fail(i, outcome[1].cast<std::string>(), outcome[2].cast<std::string>());
+    }
+  }
+}
+
+}  // namespace rankpool::python

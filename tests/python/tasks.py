@@ -1,0 +1,56 @@
+"""Task functions importable on every rank (tests/python is on PYTHONPATH)."""
+import os
+import socket
+import time
+
+import rankpool
+
+
+def square(x):
+    return x * x
+
+
+def where(_):
+    return rankpool.rank(), socket.gethostname()
+
+
+def fail_if_odd(x):
+    if x % 2:
+        raise ValueError(f"odd input {x}")
+    return x
+
+
+def sleep_then(seconds, value):
+    time.sleep(seconds)
+    return value
+
+
+class Unpicklable(Exception):
+    def __reduce__(self):
+        raise TypeError("this exception does not pickle")
+
+
+def raise_unpicklable(_):
+    raise Unpicklable("cannot travel")
+
+
+def fail_first_attempt(marker_dir, x):
+    """Fails the first time it sees x (on any rank), then succeeds: for retries."""
+    marker = os.path.join(marker_dir, str(x))
+    if not os.path.exists(marker):
+        open(marker, "w").close()
+        raise RuntimeError(f"first attempt of {x}")
+    return x + 1000
+
+
+def mix(i):
+    """A deterministic, input-dependent value (splitmix64)."""
+    z = (i * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+    return z ^ (z >> 31)
+
+
+def double_array(a):
+    a *= 2  # arrays arrive writable
+    return a
