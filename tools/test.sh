@@ -5,7 +5,7 @@
 #
 # Stages, each in its own build directory, each printing a banner and ctest's summary:
 #   main  Release (-Werror), every test                                  $BUILD_DIR (build-test)
-#   asan  gcc, RelWithDebInfo, ASan+UBSan: every test but the labels
+#   asan  gcc -O1 -g1, ASan+UBSan: every test but the labels
 #         install (an uninstrumented program cannot link the ASan library)
 #         and slurm (a whole Slurm cluster; the main stage runs it)      $BUILD_DIR-asan
 #   tsan  clang, TSan with libomp's Archer: pool_test at 1-4 ranks
@@ -138,8 +138,13 @@ if skip asan; then
 else
   begin_stage asan "ASan+UBSan build (RelWithDebInfo), the test suite without labels install|slurm"
   dir=$BUILD_DIR-asan
-  if configure_and_build "$dir" all -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRANKPOOL_SANITIZE=address \
-    -DRANKPOOL_WERROR=ON -DRANKPOOL_NATIVE=OFF -DRANKPOOL_BUILD_BENCHMARKS=OFF; then
+  # -O1 -g1 (line tables, enough for the reports' stacks): the build was most of this
+  # stage at -O2 -g (about 680 of 1176 s in CI). Warnings are not errors here: at -O1
+  # with ASan, GCC 12 reports maybe-uninitialized inside libstdc++'s <regex>, which the
+  # main stage's -Werror build does not; the main stage is where warnings are judged.
+  if configure_and_build "$dir" all -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
+    -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1" -DRANKPOOL_SANITIZE=address \
+    -DRANKPOOL_WERROR=OFF -DRANKPOOL_NATIVE=OFF -DRANKPOOL_BUILD_BENCHMARKS=OFF; then
     # Leak checking is off: Open MPI keeps allocations until exit by design.
     if ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
       run_ctest "$dir" "$dir/ctest.log" -LE 'install|slurm'; then r=PASS; else r=FAIL; fi

@@ -244,6 +244,24 @@ TEST_F(RunResilience, HealthyRunsNeverRerunOrDuplicateAChunk) {
   EXPECT_EQ(s["discarded_duplicates"], 0);
 }
 
+TEST_F(RunResilience, ARankSlowerThanTheEstimateIsNotLost) {
+  RANKPOOL_TEST_AT_RANKS(3);
+  // Rank 1 takes 7 s per task where the others take 10 ms: its first chunk runs 700
+  // times the batch's estimate and past any fixed limit, but the rank says it is alive
+  // while it computes, so it is slow, not lost: nothing runs again (its late chunks may
+  // get speculative copies in the tail, the first result wins).
+  const pid_t job = start(sleep_job(1200, 10000, "slow_rank = 1\nslow_factor = 700\n"));
+  ASSERT_NE(wait_for(job, std::chrono::seconds(120)).first, -1) << slurp(path("bg.err"));
+  EXPECT_EQ(run_exit_code(), 0);
+  expect_all_results_exact(1200);
+  const auto s = summary();
+  EXPECT_EQ(s["rerun_chunks"], 0);
+  EXPECT_EQ(s["quarantined_tasks"], 0);
+  EXPECT_GT(s["seconds"].get<double>(), 5.5) << "the run must outlast the silence limit to show anything";
+  for (const auto& event : s["rank_events"])
+    EXPECT_EQ(event["reason"].get<std::string>().find("silent"), std::string::npos) << event.dump();
+}
+
 TEST_F(RunResilience, TheDeadlineStopsDispatchInTimeAndAResumeFinishes) {
   RANKPOOL_TEST_AT_RANKS(3);
   // 2 s tasks, a deadline 5 s away, 1 s of grace: chunks that cannot end by 4 s never start.

@@ -184,8 +184,11 @@ void scheduler::loop() {
   for (int rank = 1; rank < env_.size(); ++rank) {
     const rank_state& r = ranks_[static_cast<std::size_t>(rank)];
     if (r.unresponsive || r.queue.empty()) continue;
-    const double silent = std::chrono::duration<double>(now - std::max(r.last_result, in_flight_.at(r.queue.front()).sent_at)).count();
-    lose_rank(rank, "no result for " + seconds_text(silent) + " when the run ended (copies of its chunks ran elsewhere)",
+    const double silent = std::chrono::duration<double>(now - std::max(r.last_heard, in_flight_.at(r.queue.front()).sent_at)).count();
+    lose_rank(rank,
+              silent > patience_.silence_limit_seconds
+                  ? "silent for " + seconds_text(silent) + " when the run ended (copies of its chunks ran elsewhere)"
+                  : std::string("still computing when the run ended (copies of its chunks ran elsewhere)"),
               nullptr);
   }
   // Tell the workers to leave their serve loop. A rank that stopped answering gets its
@@ -325,6 +328,21 @@ double scheduler::estimate_of(const in_flight& c) const {
 void scheduler::encode(const batch& b, const wire::chunk_header& header, byte_buffer& out) const {
   wire::encode_chunk(header, out);
   if (b.spec.encode_inputs) b.spec.encode_inputs(header.first, header.count, out);
+}
+
+double scheduler::next_chunk_estimate(int rank) const {
+  const auto threads = std::max(1, options_.worker_threads[static_cast<std::size_t>(rank)]);
+  for (auto id : batch_order_) {
+    const batch& b = *batches_.at(id);
+    if (!b.has_work()) continue;
+    std::uint64_t items = 1;  // a retry or an isolated suspect
+    if (!b.requeued.empty())
+      items = std::get<1>(b.requeued.front());
+    else if (b.retry.empty() && b.isolated.empty())
+      items = std::min<std::uint64_t>(b.spec.count - b.next, std::max<std::uint32_t>(1, last_chunk_items_));
+    return item_seconds_of(b) * static_cast<double>(items) / threads;
+  }
+  return 0;
 }
 
 bool scheduler::make_chunk(int rank, byte_buffer& out) {
@@ -483,9 +501,15 @@ bool scheduler::dispatch() {
     if (ranks_[static_cast<std::size_t>(rank)].unresponsive) continue;
     if (rank == 0 && !options_.rank0_tasks && workers_answer) continue;
     auto& load = executor_load_[static_cast<std::size_t>(rank)];
-    // With a deadline, no queue behind a chunk of unknown length: it could not be judged.
-    const int rank_depth = deadline_ != clock::time_point::max() && last_chunk_estimate_ <= 0 ? 1 : depth;
-    while (load < rank_depth) {
+    // Prefetch hides rank 0's answer latency, which matters for short chunks only. A chunk
+    // of unknown or long duration queued behind another is one an idle rank could have
+    // started (with costs, the biggest tasks would pile up at the first ranks), and with
+    // a deadline one that could not be judged.
+    const auto may_queue = [&] {
+      const double next = next_chunk_estimate(rank);
+      return next > 0 && next <= queue_chunk_seconds;
+    };
+    while (load < depth && (load == 0 || may_queue())) {
       byte_buffer buffer = sends_.take_buffer();
       if (!make_chunk(rank, buffer)) {
         // Nothing left to hand out: an idle rank may copy a chunk running late elsewhere.
@@ -535,6 +559,9 @@ bool scheduler::receive_results() {
       handle_result(std::move(message));
     } else if (status.MPI_TAG == static_cast<int>(wire::tag::crash)) {
       handle_crash(status.MPI_SOURCE, wire::decode_crash(message));
+    } else if (status.MPI_TAG == static_cast<int>(wire::tag::alive)) {
+      ranks_[static_cast<std::size_t>(status.MPI_SOURCE)].last_heard = clock::now();
+      continue;  // not progress: the loop may back off
     } else {
       throw error("rankpool: unexpected message tag " + std::to_string(status.MPI_TAG) + " from rank " +
                   std::to_string(status.MPI_SOURCE));
@@ -567,6 +594,7 @@ void scheduler::handle_result(byte_buffer message) {
   if (auto queued = std::find(from.queue.begin(), from.queue.end(), result.header.chunk_id); queued != from.queue.end())
     from.queue.erase(queued);
   from.last_result = clock::now();
+  from.last_heard = from.last_result;
   if (from.unresponsive && !from.crashed) {
     // It was slow, not gone: it gets work again.
     from.unresponsive = false;
@@ -658,19 +686,14 @@ void scheduler::check_overdue() {
   if (now < next_overdue_check_) return;
   next_overdue_check_ = now + std::chrono::milliseconds(20);
   send_alive(now);
+  // A computing worker says it is alive every second: one silent past the limit with
+  // chunks in flight is dead or frozen, however long its tasks are.
   for (int rank = 1; rank < env_.size(); ++rank) {
-    if (ranks_[static_cast<std::size_t>(rank)].unresponsive) continue;
-    for (const lateness& l : late_chunks(rank, now)) {
-      const in_flight& c = in_flight_.at(l.chunk_id);
-      if (c.superseded) continue;
-      const double margin = std::max(patience_.lost_factor * l.estimate, patience_.lost_floor_seconds);
-      if (l.past_end > margin) {
-        lose_rank(rank, "no result for " + seconds_text(l.past_end + l.estimate) + " from a chunk expected to take " +
-                            seconds_text(l.estimate),
-                  nullptr);
-        break;
-      }
-    }
+    const rank_state& r = ranks_[static_cast<std::size_t>(rank)];
+    if (r.unresponsive || r.queue.empty()) continue;
+    const auto since = std::max(r.last_heard, in_flight_.at(r.queue.front()).sent_at);
+    const double silent = std::chrono::duration<double>(now - since).count();
+    if (silent > patience_.silence_limit_seconds) lose_rank(rank, "silent for " + seconds_text(silent), nullptr);
   }
 }
 

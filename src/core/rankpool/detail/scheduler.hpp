@@ -40,10 +40,10 @@ struct scheduler_options {
 /// ranks"). A chunk's estimate is its items times the batch's measured mean item time
 /// over the rank's threads; its expected end chains the chunks queued on its rank.
 struct patience {
-  /// A chunk this far past its expected end (estimate x factor, at least floor) is
-  /// given up: its rank gets no more work until it answers, its items run elsewhere.
-  double lost_factor = 4;
-  double lost_floor_seconds = 5;
+  /// A rank with chunks in flight that has sent nothing for this long (computing workers
+  /// send `alive` every wire::alive_interval_seconds) is lost: it gets no more work until
+  /// it answers, its chunks run elsewhere.
+  double silence_limit_seconds = 5;
   /// With nothing left to hand out, a chunk this far past its expected end gets a
   /// speculative copy on an idle rank; the first result wins.
   double speculate_factor = 2;
@@ -105,6 +105,7 @@ class scheduler {
   struct rank_state {
     std::deque<std::uint64_t> queue;  ///< chunk ids in flight on the rank, in dispatch order
     clock::time_point last_result;    ///< when its latest result arrived (a queued chunk starts then)
+    clock::time_point last_heard;     ///< when its latest message (result or `alive`) arrived
     bool unresponsive = false;        ///< overdue or crashed: no new work until it answers
     bool crashed = false;             ///< it said so (crash notice): it will not answer again
     clock::time_point last_sent;      ///< when rank 0 last sent it anything (an idle worker gets `alive`)
@@ -137,6 +138,9 @@ class scheduler {
   bool all_done() const;
 
   // Lost and late ranks.
+  // About how long the chunk make_chunk(rank) would hand out next runs (0: unknown):
+  // whether it may wait in a queue.
+  double next_chunk_estimate(int rank) const;
   double item_seconds_of(const batch& b) const;
   double estimate_of(const in_flight& c) const;
   std::vector<lateness> late_chunks(int rank, clock::time_point now) const;
@@ -181,6 +185,9 @@ class scheduler {
 
   /// Chunks expected to run shorter than this on rank 0 run inline in the scheduler loop.
   static constexpr double inline_chunk_seconds = 20e-6;
+  /// Chunks expected to take longer (or of unknown length) are not queued behind another
+  /// at a rank: waiting for rank 0's answer costs them under 1% (it takes at most a few ms).
+  static constexpr double queue_chunk_seconds = 0.1;
   /// The expected duration of the latest chunk handed out, for the back-off. Atomic:
   /// idle_wait reads it after the scheduler thread has let go of progress_mutex_.
   std::atomic<double> last_chunk_estimate_{0};

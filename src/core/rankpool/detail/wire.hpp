@@ -36,12 +36,14 @@ enum class tag : int {
   result = 12,  ///< executor -> rank 0: what the items returned
   stop = 13,    ///< rank 0 -> executor: no more work, leave the serve loop
   crash = 14,   ///< executor -> rank 0: a task is killing this process (see crash_notice)
-  alive = 15,   ///< rank 0 -> executor, empty: rank 0 is alive (sent when it has sent nothing else for a while)
+  /// Empty, both ways: rank 0 -> worker, rank 0 is alive (sent when it has sent nothing
+  /// else for a while); worker -> rank 0, this rank is computing (a long task is no silence).
+  alive = 15,
 };
 
-/// How often rank 0 tells an idle worker it is alive, and how long a worker waits
-/// without a word from rank 0 before it takes rank 0 for dead and ends itself (under
-/// mpirun --enable-recovery nothing else would end it).
+/// How often rank 0 tells an idle worker it is alive (and a computing worker tells rank
+/// 0), and how long a worker waits without a word from rank 0 before it takes rank 0 for
+/// dead and ends itself (under mpirun --enable-recovery nothing else would end it).
 constexpr double alive_interval_seconds = 1;
 constexpr double rank0_silence_limit_seconds = 15;
 
