@@ -40,12 +40,23 @@ class FutureBatch:
         self._on_result(len(self.futures))
 
 
+class _Loaded:
+    """A value already unpickled (it came in a bundle)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
 class StreamBatch:
     """Items of a map: results kept by index until the caller takes them, in input order
-    (ordered) or as they arrive."""
+    (ordered) or as they arrive. With bundle > 1 each engine item is a bundle of that many
+    calls (_bundle.py), unpacked here."""
 
-    def __init__(self, count):
+    def __init__(self, count, bundle=1):
         self.count = count
+        self._bundle = bundle
         self._ready = {}  # index -> (True, result bytes) | (False, exception), until taken
         self._received = set()
         self._arrivals = collections.deque()
@@ -55,15 +66,32 @@ class StreamBatch:
     def receive(self, results, failures, summary):
         with self._cond:
             for index, data in results:
-                self._arrive(index, (True, data))
+                if self._bundle == 1:
+                    self._arrive(index, (True, data))
+                else:
+                    self._unbundle(index, _wire.load_value(data))
             for failure in failures:
-                self._arrive(failure[0], (False, errors.rebuild(failure)))
+                exc = errors.rebuild(failure)
+                for item in self._items_of(failure[0]):
+                    self._arrive(item, (False, exc))
             if summary is not None:
                 self._settle(CancelledError("rankpool: the task was cancelled before it ran"))
 
     def abandon(self, exc):
         with self._cond:
             self._settle(exc)
+
+    def _items_of(self, engine_index):
+        first = engine_index * self._bundle
+        return range(first, min(first + self._bundle, self.count))
+
+    def _unbundle(self, engine_index, bundle):
+        rank, host, outcomes = bundle
+        for item, outcome in zip(self._items_of(engine_index), outcomes):
+            if outcome[0]:
+                self._arrive(item, (True, _Loaded(outcome[1])))
+            else:
+                self._arrive(item, (False, errors.rebuild((item, rank, host, 1, outcome[1], outcome[2]))))
 
     def _arrive(self, index, entry):
         self._ready[index] = entry
@@ -97,7 +125,7 @@ class StreamBatch:
         ok, payload = entry
         if not ok:
             raise payload
-        return _wire.load_value(payload)
+        return payload.value if isinstance(payload, _Loaded) else _wire.load_value(payload)
 
     def in_order(self, deadline):
         """Values in input order; raises a task's exception at its place."""

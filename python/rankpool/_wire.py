@@ -87,10 +87,10 @@ def run_item(data):
         args = pickle.loads(view[at:at + size], buffers=_split_buffers(view, at + size, count, _ITEM.size))
         return True, dump_value(fn(*args))
     except BaseException as exc:  # noqa: B902 - a task's SystemExit is its failure, not the rank's
-        return False, _qualified_name(type(exc)), dump_failure(exc)
+        return False, qualified_name(type(exc)), dump_failure(exc)
 
 
-def _qualified_name(cls):
+def qualified_name(cls):
     return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
 
 

@@ -5,7 +5,7 @@ import functools
 import threading
 import time
 
-from . import _batches, _fold, _session, _wire
+from . import _batches, _bundle, _fold, _session, _wire
 
 
 def _chunk_option(chunksize):
@@ -77,9 +77,17 @@ class Executor(concurrent.futures.Executor):
     # ---- many calls ----
 
     def _stream(self, fn, calls, chunksize):
-        function_bytes = _wire.dump_function(fn)
-        items = [_wire.dump_call(function_bytes, call) for call in calls]
-        batch = _batches.StreamBatch(len(items))
+        calls = list(calls)
+        bundle = 1
+        if chunksize == "auto" and self._retries == 0:  # retries rerun engine items: one call each
+            bundle = _bundle.bundle_size(len(calls), self.ranks)
+        if bundle > 1:
+            function_bytes = _wire.dump_function(_bundle.run_bundle)
+            items = [_wire.dump_call(function_bytes, (fn, calls[i:i + bundle])) for i in range(0, len(calls), bundle)]
+        else:
+            function_bytes = _wire.dump_function(fn)
+            items = [_wire.dump_call(function_bytes, call) for call in calls]
+        batch = _batches.StreamBatch(len(calls), bundle)
         with self._lock:
             if self._is_shutdown:
                 raise RuntimeError("cannot schedule new futures after shutdown")

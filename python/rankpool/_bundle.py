@@ -1,0 +1,26 @@
+"""Bundles for map's default chunksize: many small calls in one engine item, pickled as
+one list, so that a no-op call costs a list element rather than an engine item (what
+multiprocessing.Pool.map's default chunksize does). The engine's auto policy then sizes
+chunks of bundles from measured times."""
+import socket
+
+from . import _session, _wire
+
+# Bundles per rank: enough for the engine to balance uneven calls (the last bundle is
+# about 1/64 of a rank's share), few enough that per-bundle costs vanish.
+BUNDLES_PER_RANK = 64
+
+
+def bundle_size(count, ranks):
+    return max(1, -(-count // (BUNDLES_PER_RANK * ranks)))
+
+
+def run_bundle(fn, calls):
+    """Runs every call of a bundle; a call's exception is its own entry, not the bundle's."""
+    outcomes = []
+    for call in calls:
+        try:
+            outcomes.append((True, fn(*call)))
+        except BaseException as exc:  # noqa: B902 - as _wire.run_item
+            outcomes.append((False, _wire.qualified_name(type(exc)), _wire.dump_failure(exc)))
+    return _session.get().rank, socket.gethostname(), outcomes
