@@ -8,12 +8,16 @@ from concurrent.futures import CancelledError, TimeoutError
 from . import _wire, errors
 
 
+def _cancelled():
+    return CancelledError("rankpool: the task was cancelled before it ran")
+
+
 class FutureBatch:
     """Items of Executor.submit: each result completes its own Future."""
 
     def __init__(self, futures, on_result):
         self.futures = futures
-        self._on_result = on_result  # called once per finished item: the executor sends more
+        self._on_result = on_result  # called with the number of finished items: the executor sends more
 
     def receive(self, results, failures, summary):
         for index, data in results:
@@ -29,7 +33,7 @@ class FutureBatch:
         if summary is not None:
             for future in self.futures:
                 if not future.done():
-                    future.set_exception(CancelledError("rankpool: the task was cancelled before it ran"))
+                    future.set_exception(_cancelled())
                     done += 1
         self._on_result(done)
 
@@ -40,72 +44,67 @@ class FutureBatch:
         self._on_result(len(self.futures))
 
 
-class _Loaded:
-    """A value already unpickled (it came in a bundle)."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value):
-        self.value = value
-
-
 class StreamBatch:
-    """Items of a map: results kept by index until the caller takes them, in input order
-    (ordered) or as they arrive. With bundle > 1 each engine item is a bundle of that many
-    calls (_bundle.py), unpacked here."""
+    """The calls of a map, `bundle` per engine item (_bundle.py; 1: one call per item).
+    Each engine item's outcome is kept as (values, {position: exception}) until the caller
+    takes it, in input order or as it arrives."""
 
     def __init__(self, count, bundle=1):
         self.count = count
         self._bundle = bundle
-        self._ready = {}  # index -> (True, result bytes) | (False, exception), until taken
+        self._items = -(-count // bundle)
+        self._ready = {}
         self._received = set()
         self._arrivals = collections.deque()
         self._finished = count == 0
         self._cond = threading.Condition()
 
+    def _size_of(self, item):
+        return min(self._bundle, self.count - item * self._bundle)
+
+    def _outcome(self, data):
+        if self._bundle == 1:
+            return [_wire.load_value(data)], {}
+        rank, host, values, failures = _wire.load_value(data)
+        return values, {j: errors.rebuild((j, rank, host, 1, type_name, message))
+                        for j, (type_name, message) in failures.items()}
+
     def receive(self, results, failures, summary):
+        outcomes = []
+        for item, data in results:
+            try:
+                outcomes.append((item, self._outcome(data)))
+            except BaseException as exc:  # a result that does not unpickle here is that call's error
+                outcomes.append((item, self._failed(item, exc)))
+        for failure in failures:
+            outcomes.append((failure[0], self._failed(failure[0], errors.rebuild(failure))))
         with self._cond:
-            for index, data in results:
-                if self._bundle == 1:
-                    self._arrive(index, (True, data))
-                else:
-                    self._unbundle(index, _wire.load_value(data))
-            for failure in failures:
-                exc = errors.rebuild(failure)
-                for item in self._items_of(failure[0]):
-                    self._arrive(item, (False, exc))
+            for item, outcome in outcomes:
+                self._arrive(item, outcome)
             if summary is not None:
-                self._settle(CancelledError("rankpool: the task was cancelled before it ran"))
+                self._settle(_cancelled())
+            self._cond.notify_all()
 
     def abandon(self, exc):
         with self._cond:
             self._settle(exc)
+            self._cond.notify_all()
 
-    def _items_of(self, engine_index):
-        first = engine_index * self._bundle
-        return range(first, min(first + self._bundle, self.count))
+    def _failed(self, item, exc):
+        size = self._size_of(item)
+        return [None] * size, dict.fromkeys(range(size), exc)
 
-    def _unbundle(self, engine_index, bundle):
-        rank, host, outcomes = bundle
-        for item, outcome in zip(self._items_of(engine_index), outcomes):
-            if outcome[0]:
-                self._arrive(item, (True, _Loaded(outcome[1])))
-            else:
-                self._arrive(item, (False, errors.rebuild((item, rank, host, 1, outcome[1], outcome[2]))))
-
-    def _arrive(self, index, entry):
-        self._ready[index] = entry
-        self._received.add(index)
-        self._arrivals.append(index)
-        self._cond.notify_all()
+    def _arrive(self, item, outcome):
+        self._ready[item] = outcome
+        self._received.add(item)
+        self._arrivals.append(item)
 
     def _settle(self, exc):
-        """The batch is over: items that never came back fail with exc."""
-        for index in range(self.count):
-            if index not in self._received:
-                self._arrive(index, (False, exc))
+        """The batch is over: engine items that never came back fail with exc."""
+        for item in range(self._items):
+            if item not in self._received:
+                self._arrive(item, self._failed(item, exc))
         self._finished = True
-        self._cond.notify_all()
 
     def wait_finished(self, timeout=None):
         with self._cond:
@@ -120,23 +119,26 @@ class StreamBatch:
                 self._cond.wait(remaining)
             return pick()
 
-    @staticmethod
-    def _value(entry):
-        ok, payload = entry
-        if not ok:
-            raise payload
-        return payload.value if isinstance(payload, _Loaded) else _wire.load_value(payload)
-
     def in_order(self, deadline):
-        """Values in input order; raises a task's exception at its place."""
-        for index in range(self.count):
-            entry = self._take(lambda i=index: i in self._ready, deadline, lambda i=index: self._ready.pop(i))
-            yield self._value(entry)
+        """Values in input order; raises a call's exception at its place."""
+        for item in range(self._items):
+            values, failed = self._take(lambda i=item: i in self._ready, deadline, lambda i=item: self._ready.pop(i))
+            if not failed:
+                yield from values
+                continue
+            for j, value in enumerate(values):
+                if j in failed:
+                    raise failed[j]
+                yield value
 
     def as_completed(self, deadline):
         """(index, value) as the results arrive."""
-        for _ in range(self.count):
-            index = self._take(lambda: bool(self._arrivals), deadline, self._arrivals.popleft)
+        for _ in range(self._items):
+            item = self._take(lambda: bool(self._arrivals), deadline, self._arrivals.popleft)
             with self._cond:
-                entry = self._ready.pop(index)
-            yield index, self._value(entry)
+                values, failed = self._ready.pop(item)
+            first = item * self._bundle
+            for j, value in enumerate(values):
+                if j in failed:
+                    raise failed[j]
+                yield first + j, value

@@ -15,12 +15,15 @@ def bundle_size(count, ranks):
     return max(1, -(-count // (BUNDLES_PER_RANK * ranks)))
 
 
-def run_bundle(fn, calls):
-    """Runs every call of a bundle; a call's exception is its own entry, not the bundle's."""
-    outcomes = []
+def run_bundle(fn, calls, star):
+    """(rank, host, values, failures): a call's exception is its own entry in failures
+    ({position: (type, message)}, its value None), not the bundle's."""
+    values = []
+    failures = {}
     for call in calls:
         try:
-            outcomes.append((True, fn(*call)))
+            values.append(fn(*call) if star else fn(call))
         except BaseException as exc:  # noqa: B902 - as _wire.run_item
-            outcomes.append((False, _wire.qualified_name(type(exc)), _wire.dump_failure(exc)))
-    return _session.get().rank, socket.gethostname(), outcomes
+            failures[len(values)] = (_wire.qualified_name(type(exc)), _wire.dump_failure(exc))
+            values.append(None)
+    return _session.get().rank, socket.gethostname(), values, failures

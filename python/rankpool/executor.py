@@ -17,6 +17,13 @@ def _chunk_option(chunksize):
     return int(chunksize)
 
 
+def _calls(iterables):
+    """map's calls and whether each is unpacked: one iterable's items are passed as they are."""
+    if len(iterables) == 1:
+        return list(iterables[0]), False
+    return list(zip(*iterables)), True
+
+
 class Executor(concurrent.futures.Executor):
     """Runs calls on every core of every rank (launch: mpirun -n N python3 -m rankpool SCRIPT.py).
 
@@ -76,17 +83,18 @@ class Executor(concurrent.futures.Executor):
 
     # ---- many calls ----
 
-    def _stream(self, fn, calls, chunksize):
-        calls = list(calls)
+    def _stream(self, fn, calls, star, chunksize):
+        """Starts fn(*call) (star) or fn(call) for each of the calls (a list)."""
         bundle = 1
         if chunksize == "auto" and self._retries == 0:  # retries rerun engine items: one call each
             bundle = _bundle.bundle_size(len(calls), self.ranks)
         if bundle > 1:
             function_bytes = _wire.dump_function(_bundle.run_bundle)
-            items = [_wire.dump_call(function_bytes, (fn, calls[i:i + bundle])) for i in range(0, len(calls), bundle)]
+            items = [_wire.dump_call(function_bytes, (fn, calls[i:i + bundle], star))
+                     for i in range(0, len(calls), bundle)]
         else:
             function_bytes = _wire.dump_function(fn)
-            items = [_wire.dump_call(function_bytes, call) for call in calls]
+            items = [_wire.dump_call(function_bytes, call if star else (call,)) for call in calls]
         batch = _batches.StreamBatch(len(calls), bundle)
         with self._lock:
             if self._is_shutdown:
@@ -103,17 +111,17 @@ class Executor(concurrent.futures.Executor):
     def map(self, fn, *iterables, timeout=None, chunksize="auto"):
         """Results in input order, like concurrent.futures; every call is submitted at once.
         chunksize "auto" (default) lets the engine size chunks from measured item times."""
-        batch = self._stream(fn, zip(*iterables), chunksize)
+        batch = self._stream(fn, *_calls(iterables), chunksize)
         return self._results(batch.in_order(self._deadline(timeout)), batch)
 
     def starmap(self, fn, iterable, timeout=None, chunksize="auto"):
         """map with each element unpacked into the call's arguments."""
-        batch = self._stream(fn, (tuple(args) for args in iterable), chunksize)
+        batch = self._stream(fn, [tuple(args) for args in iterable], True, chunksize)
         return self._results(batch.in_order(self._deadline(timeout)), batch)
 
     def map_unordered(self, fn, *iterables, timeout=None, chunksize="auto"):
         """(index, result) pairs as the results arrive."""
-        batch = self._stream(fn, zip(*iterables), chunksize)
+        batch = self._stream(fn, *_calls(iterables), chunksize)
         return self._results(batch.as_completed(self._deadline(timeout)), batch)
 
     def map_reduce(self, fn, iterable, combine, initial, chunksize="auto"):
@@ -122,7 +130,7 @@ class Executor(concurrent.futures.Executor):
         values = list(iterable)
         size = _fold.group_size(len(values), self.ranks, chunksize)
         groups = [(fn, combine, values[i:i + size]) for i in range(0, len(values), size)]
-        batch = self._stream(_fold.fold_group, groups, 1)
+        batch = self._stream(_fold.fold_group, groups, True, 1)
         return functools.reduce(combine, self._results(batch.in_order(None), batch), initial)
 
     def _results(self, values, batch):

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# rankpool's Python package against its peers, all in one run on the same tasks
+# (benchmarks/peers/workload.py): no-op maps at chunksize 1 and at each side's default,
+# the lognormal spin workload (mean 1 ms, sigma 1, 3,000 tasks), and the C++ engine's own
+# no-op rate at chunk 1 (rankpool_noop_bench), whose difference is a Python task's cost.
+#   bash benchmarks/python/run_python_bench.sh BUILD_DIR [OUT_DIR]
+# Prints one JSON line per run and writes them to OUT_DIR/python_bench.jsonl.
+set -euo pipefail
+build=$(cd "${1:?usage: run_python_bench.sh BUILD_DIR [OUT_DIR]}" && pwd)
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$here/../../tools/env.sh"
+out=${2:-$RANKPOOL_ROOT/benchmarks/out/python}
+mkdir -p "$out"
+py=/usr/bin/python3
+export PYTHONPATH=$build/python:$RANKPOOL_ROOT/benchmarks/peers
+tasks=200000
+spin=(--tasks 3000 --spin-us 1000 --sigma 1 --seed 1)
+run() { timeout 300 "$@" | tee -a "$out/python_bench.jsonl"; }
+: > "$out/python_bench.jsonl"
+echo "# $(date -u +%FT%TZ) $(nproc) cores, load: $(uptime | sed 's/.*load average: //')" >&2
+mpi() { mpirun -n "$1" --bind-to none "${@:2}"; }
+run mpi 2 $py -m rankpool "$here/rankpool_bench.py" --tasks $tasks --chunksize 1
+run mpi 2 $py -m rankpool "$here/rankpool_bench.py" --tasks $tasks
+run mpi 2 "$build/benchmarks/noop/rankpool_noop_bench" --tasks $tasks --chunk 1 --threads 1
+# mpi4py.futures: rank 0 is its client, so 3 ranks give it the same 2 computing workers.
+run mpi 3 $py -m mpi4py.futures "$RANKPOOL_ROOT/benchmarks/peers/mpi4py_futures_bench.py" --tasks 20000 --chunksize 1
+run mpi 3 $py -m mpi4py.futures "$RANKPOOL_ROOT/benchmarks/peers/mpi4py_futures_bench.py" --tasks 20000
+run $py "$RANKPOOL_ROOT/benchmarks/peers/multiprocessing_bench.py" --tasks $tasks --processes 2 --chunksize 1
+run $py "$RANKPOOL_ROOT/benchmarks/peers/multiprocessing_bench.py" --tasks $tasks --processes 2
+run mpi 2 $py -m rankpool "$here/rankpool_bench.py" "${spin[@]}"
+run mpi 3 $py -m mpi4py.futures "$RANKPOOL_ROOT/benchmarks/peers/mpi4py_futures_bench.py" "${spin[@]}" --chunksize 1
+run $py "$RANKPOOL_ROOT/benchmarks/peers/multiprocessing_bench.py" "${spin[@]}" --processes 2
