@@ -15,18 +15,19 @@ py=/usr/bin/python3
 export PYTHONPATH=$build/python:$RANKPOOL_ROOT/benchmarks/peers
 tasks=200000
 spin=(--tasks 3000 --spin-us 1000 --sigma 1 --seed 1)
-run() { timeout 300 "$@" | tee -a "$out/python_bench.jsonl"; }
+run() { "$@" | tee -a "$out/python_bench.jsonl"; }
 : > "$out/python_bench.jsonl"
 echo "# $(date -u +%FT%TZ) $(nproc) cores, load: $(uptime | sed 's/.*load average: //')" >&2
-mpi() { mpirun -n "$1" --bind-to none "${@:2}"; }
+mpi() { timeout 300 mpirun -n "$1" --bind-to none "${@:2}"; }
+alone() { timeout 300 "$@"; }
 run mpi 2 $py -m rankpool "$here/rankpool_bench.py" --tasks $tasks --chunksize 1
 run mpi 2 $py -m rankpool "$here/rankpool_bench.py" --tasks $tasks
 run mpi 2 "$build/benchmarks/noop/rankpool_noop_bench" --tasks $tasks --chunk 1 --threads 1
 # mpi4py.futures: rank 0 is its client, so 3 ranks give it the same 2 computing workers.
 run mpi 3 $py -m mpi4py.futures "$RANKPOOL_ROOT/benchmarks/peers/mpi4py_futures_bench.py" --tasks 20000 --chunksize 1
 run mpi 3 $py -m mpi4py.futures "$RANKPOOL_ROOT/benchmarks/peers/mpi4py_futures_bench.py" --tasks 20000
-run $py "$RANKPOOL_ROOT/benchmarks/peers/multiprocessing_bench.py" --tasks $tasks --processes 2 --chunksize 1
-run $py "$RANKPOOL_ROOT/benchmarks/peers/multiprocessing_bench.py" --tasks $tasks --processes 2
+run alone $py "$RANKPOOL_ROOT/benchmarks/peers/multiprocessing_bench.py" --tasks $tasks --processes 2 --chunksize 1
+run alone $py "$RANKPOOL_ROOT/benchmarks/peers/multiprocessing_bench.py" --tasks $tasks --processes 2
 run mpi 2 $py -m rankpool "$here/rankpool_bench.py" "${spin[@]}"
 run mpi 3 $py -m mpi4py.futures "$RANKPOOL_ROOT/benchmarks/peers/mpi4py_futures_bench.py" "${spin[@]}" --chunksize 1
-run $py "$RANKPOOL_ROOT/benchmarks/peers/multiprocessing_bench.py" "${spin[@]}" --processes 2
+run alone $py "$RANKPOOL_ROOT/benchmarks/peers/multiprocessing_bench.py" "${spin[@]}" --processes 2
