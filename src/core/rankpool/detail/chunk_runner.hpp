@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
+#include <mutex>
 #include <optional>
 #include <type_traits>
 #include <vector>
@@ -110,12 +111,14 @@ class typed_chunk_runner {
   }
 
   static void record_failure(chunk_output& out, std::uint32_t n, wire::failure_record failure) {
-#pragma omp critical(rankpool_chunk_failure)
-    {
-      if (out.failed_flags.empty()) out.failed_flags.assign(n, 0);
-      out.failed_flags[failure.item] = 1;
-      out.failures.push_back(std::move(failure));
-    }
+    // A std::mutex, not `omp critical`: ThreadSanitizer (with libomp's Archer) took the
+    // critical section for a lock still held after it was left, and reported an
+    // inversion with the scheduler's progress mutex when rank 0 ran a failing chunk.
+    static std::mutex failures;
+    std::lock_guard lock(failures);
+    if (out.failed_flags.empty()) out.failed_flags.assign(n, 0);
+    out.failed_flags[failure.item] = 1;
+    out.failures.push_back(std::move(failure));
   }
 
   Fn fn_;
