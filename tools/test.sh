@@ -4,10 +4,12 @@
 # threads under ThreadSanitizer, and the job-file parser under libFuzzer.
 #
 # Stages, each in its own build directory, each printing a banner and ctest's summary:
-#   main  Release (-Werror), every test                                  $BUILD_DIR (build-test)
+#   main  Release (-Werror), the Python package built (RANKPOOL_BUILD_PYTHON=ON),
+#         every test                                                     $BUILD_DIR (build-test)
 #   asan  gcc -O1 -g1, ASan+UBSan: every test but the labels
-#         install (an uninstrumented program cannot link the ASan library)
-#         and slurm (a whole Slurm cluster; the main stage runs it)      $BUILD_DIR-asan
+#         install (an uninstrumented program cannot link the ASan library),
+#         slurm (a whole Slurm cluster; the main stage runs it) and python
+#         (an interpreter cannot load an ASan module; no package built)  $BUILD_DIR-asan
 #   tsan  clang, TSan with libomp's Archer: pool_test at 1-4 ranks
 #         (rank 0's driver, scheduler and executor threads, OpenMP teams) $BUILD_DIR-tsan
 #   fuzz  clang, libFuzzer+ASan+UBSan: tests/fuzz/job_parser_fuzz on its seeds and
@@ -123,7 +125,7 @@ summary_of() { grep -E '^[0-9]+% tests passed' "$1" | tail -1 || true; }
 
 # ---------------------------------------------------------------------------------
 begin_stage main "Release build (warnings are errors, RANKPOOL_NATIVE=$native), the whole test suite"
-if ! bash "$here/build.sh" -DRANKPOOL_WERROR=ON -DRANKPOOL_NATIVE=$native; then
+if ! bash "$here/build.sh" -DRANKPOOL_WERROR=ON -DRANKPOOL_NATIVE=$native -DRANKPOOL_BUILD_PYTHON=ON; then
   end_stage FAIL "the build failed"
   echo "test.sh: the main build failed; no further stage runs" >&2
   exit 1
@@ -136,7 +138,7 @@ end_stage $r "$(summary_of "$main_log")"
 if skip asan; then
   skip_stage asan
 else
-  begin_stage asan "ASan+UBSan build (RelWithDebInfo), the test suite without labels install|slurm"
+  begin_stage asan "ASan+UBSan build (RelWithDebInfo), the test suite without labels install|slurm|python"
   dir=$BUILD_DIR-asan
   # -O1 -g1 (line tables, enough for the reports' stacks): the build was most of this
   # stage at -O2 -g (about 680 of 1176 s in CI). Warnings are not errors here: at -O1
@@ -144,10 +146,10 @@ else
   # main stage's -Werror build does not; the main stage is where warnings are judged.
   if configure_and_build "$dir" all -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
     -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1" -DRANKPOOL_SANITIZE=address \
-    -DRANKPOOL_WERROR=OFF -DRANKPOOL_NATIVE=OFF -DRANKPOOL_BUILD_BENCHMARKS=OFF; then
+    -DRANKPOOL_WERROR=OFF -DRANKPOOL_NATIVE=OFF -DRANKPOOL_BUILD_BENCHMARKS=OFF -DRANKPOOL_BUILD_PYTHON=OFF; then
     # Leak checking is off: Open MPI keeps allocations until exit by design.
     if ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-      run_ctest "$dir" "$dir/ctest.log" -LE 'install|slurm'; then r=PASS; else r=FAIL; fi
+      run_ctest "$dir" "$dir/ctest.log" -LE 'install|slurm|python'; then r=PASS; else r=FAIL; fi
     end_stage $r "$(summary_of "$dir/ctest.log")"
   else
     end_stage FAIL "the build failed"

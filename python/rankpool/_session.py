@@ -7,7 +7,6 @@ in this process, beside the script.
 """
 import atexit
 import itertools
-import os
 import sys
 import threading
 
@@ -19,7 +18,7 @@ _session = None
 
 class Session:
     def __init__(self):
-        self.engine = _core.Engine(_wire.run_item, prefetch=int(os.environ.get("RANKPOOL_PREFETCH", "3")))
+        self.engine = _core.Engine(_wire.run_item)
         self.rank = self.engine.rank
         self.size = self.engine.size
         self.hosts = list(self.engine.hosts)

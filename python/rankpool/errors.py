@@ -1,4 +1,5 @@
 """A task's failure as the caller sees it: its own exception, with where it ran."""
+from . import _wire
 
 
 class RemoteTraceback(Exception):
@@ -31,8 +32,6 @@ def rebuild(failure):
     (index, rank, host, attempts, type, message): the task's own exception when it
     unpickles, with `rank`, `host`, `attempts`, `index` and the remote traceback as its
     __cause__, as concurrent.futures.ProcessPoolExecutor does."""
-    from . import _wire
-
     index, rank, host, attempts, type_name, message = failure
     text, exc = _wire.load_failure(message)
     if exc is None:

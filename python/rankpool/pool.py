@@ -1,4 +1,6 @@
 """rankpool.Pool: the part of multiprocessing.Pool that scripts use, on rankpool.Executor."""
+import concurrent.futures
+import multiprocessing
 import threading
 
 from .executor import Executor
@@ -15,13 +17,13 @@ class AsyncResult:
     def get(self, timeout=None):
         try:
             return self._future.result(timeout)
-        except TimeoutError:
-            raise _timeout_error() from None
+        except concurrent.futures.TimeoutError:
+            raise multiprocessing.TimeoutError() from None
 
     def wait(self, timeout=None):
         try:
             self._future.exception(timeout)
-        except TimeoutError:
+        except concurrent.futures.TimeoutError:
             pass
 
     def ready(self):
@@ -40,12 +42,6 @@ def _notify(future, callback, error_callback):
             callback(future.result())
     elif error_callback:
         error_callback(exc)
-
-
-def _timeout_error():
-    import multiprocessing
-
-    return multiprocessing.TimeoutError()
 
 
 class Pool:
@@ -101,8 +97,6 @@ class Pool:
     @staticmethod
     def _collect(results, callback, error_callback):
         """An AsyncResult whose value is the list of `results`, gathered on a thread."""
-        import concurrent.futures
-
         future = concurrent.futures.Future()
         future.set_running_or_notify_cancel()
 

@@ -22,11 +22,11 @@ py::tuple failure_tuple(const task_failure& f) {
 
 }  // namespace
 
-engine::engine(py::object run_item, int prefetch) : run_item_(std::move(run_item)) {
+engine::engine(py::object run_item) : run_item_(std::move(run_item)) {
   env_ = std::make_unique<environment>(no_argc, no_argv);
   // One thread per rank: a Python interpreter runs one task at a time (the GIL), so more
   // ranks, not more threads, use more cores.
-  pool_ = std::make_unique<pool>(*env_, pool_options{.threads = 1, .prefetch = prefetch});
+  pool_ = std::make_unique<pool>(*env_, pool_options{.threads = 1});
   task_ = pool_->define_chunk_task("python", python_task(run_item_));
   pool_->on_idle([] {}, queue_check_interval);
 }

@@ -32,7 +32,7 @@ struct submission {
 
 class engine {
  public:
-  engine(pybind11::object run_item, int prefetch);
+  explicit engine(pybind11::object run_item);
   ~engine();
 
   int rank() const { return env_->rank(); }

@@ -38,7 +38,7 @@ PYBIND11_MODULE(_core, m) {
   py::register_exception<rankpool::error>(m, "EngineError", PyExc_RuntimeError);
 
   py::class_<engine>(m, "Engine")
-      .def(py::init<py::object, int>(), py::arg("run_item"), py::arg("prefetch") = 3)
+      .def(py::init<py::object>(), py::arg("run_item"))
       .def_property_readonly("rank", &engine::rank)
       .def_property_readonly("size", &engine::size)
       .def_property_readonly("hosts", &engine::hosts)
