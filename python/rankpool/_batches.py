@@ -111,6 +111,8 @@ class StreamBatch:
             return self._cond.wait_for(lambda: self._finished, timeout)
 
     def _take(self, ready, deadline, pick):
+        """Waits until ready() and returns pick(), both under the lock; pick takes all it can,
+        so that one lock round serves every result that arrived together."""
         with self._cond:
             while not ready():
                 remaining = None if deadline is None else deadline - time.monotonic()
@@ -119,26 +121,47 @@ class StreamBatch:
                 self._cond.wait(remaining)
             return pick()
 
+    def _pop_run(self, start):
+        """The outcomes of engine items start, start+1, ... that have arrived."""
+        run = []
+        while start + len(run) in self._ready:
+            run.append(self._ready.pop(start + len(run)))
+        return run
+
+    def _pop_arrivals(self):
+        arrived = [(item, self._ready.pop(item)) for item in self._arrivals]
+        self._arrivals.clear()
+        return arrived
+
+    @staticmethod
+    def _values(first, values, failed):
+        """(index, value) of one engine item's calls; raises a call's exception at its place."""
+        if not failed:
+            yield from enumerate(values, first)
+            return
+        for j, value in enumerate(values):
+            if j in failed:
+                raise failed[j]
+            yield first + j, value
+
     def in_order(self, deadline):
         """Values in input order; raises a call's exception at its place."""
-        for item in range(self._items):
-            values, failed = self._take(lambda i=item: i in self._ready, deadline, lambda i=item: self._ready.pop(i))
-            if not failed:
-                yield from values
-                continue
-            for j, value in enumerate(values):
-                if j in failed:
-                    raise failed[j]
-                yield value
+        item = 0
+        while item < self._items:
+            run = self._take(lambda i=item: i in self._ready, deadline, lambda i=item: self._pop_run(i))
+            item += len(run)
+            for values, failed in run:
+                if not failed:
+                    yield from values
+                    continue
+                for _, value in self._values(0, values, failed):
+                    yield value
 
     def as_completed(self, deadline):
         """(index, value) as the results arrive."""
-        for _ in range(self._items):
-            item = self._take(lambda: bool(self._arrivals), deadline, self._arrivals.popleft)
-            with self._cond:
-                values, failed = self._ready.pop(item)
-            first = item * self._bundle
-            for j, value in enumerate(values):
-                if j in failed:
-                    raise failed[j]
-                yield first + j, value
+        taken = 0
+        while taken < self._items:
+            arrived = self._take(lambda: bool(self._arrivals), deadline, self._pop_arrivals)
+            taken += len(arrived)
+            for item, (values, failed) in arrived:
+                yield from self._values(item * self._bundle, values, failed)

@@ -92,6 +92,16 @@ def test_starmap_and_map_unordered(executor):
     assert sorted(pairs) == [(i, i * i) for i in range(300)]
 
 
+@pytest.mark.parametrize("chunksize", [1, "auto"])
+def test_map_unordered_raises_a_failed_call_and_delivers_the_others_first(executor, chunksize):
+    got = {}
+    with pytest.raises(ValueError, match="odd input 51"):
+        for index, value in executor.map_unordered(fail_if_odd, [2 * i for i in range(200)] + [51],
+                                                   chunksize=chunksize):
+            got[index] = value
+    assert all(got[i] == 2 * i for i in got) and len(got) <= 200
+
+
 def test_timeouts_in_result_and_map(executor):
     with pytest.raises(cf.TimeoutError):
         executor.submit(sleep_then, 1.0, 1).result(timeout=0.05)
