@@ -13,8 +13,10 @@
 #   4. benchmarks/metg/run_metg.sh           -> metg/metg.json, metg/metg.png
 #   5. benchmarks/scaling/run_scaling.sh     -> scaling/scaling.json, scaling/report/index.html
 #      ($SCALING_ARGS are passed to it, e.g. SCALING_ARGS="jobs/mandelbrot.toml --set params.max_iterations=20000")
+#   6. benchmarks/python/run_python_bench.sh -> python/python_bench.jsonl, python/python_section.md
+#      (the Python package against mpi4py.futures and multiprocessing; needs a build with it)
 # RESULTS_MD (default benchmarks/RESULTS.md) is where the report goes.
-# SKIP="core cli gbench metg scaling" leaves steps out (their figures then read "not measured").
+# SKIP="core cli gbench metg scaling python" leaves steps out (their figures then read "not measured").
 # Exit 0 when every step ran; missed targets are written down, they do not fail the script.
 set -uo pipefail
 
@@ -81,6 +83,7 @@ step gbench run_gbench
 step metg env OUT_DIR="$out/metg" bash "$repo/benchmarks/metg/run_metg.sh" "$build"
 # shellcheck disable=SC2086
 step scaling bash "$repo/benchmarks/scaling/run_scaling.sh" "$build" ${SCALING_ARGS:-} --out "$out/scaling"
+step python bash "$repo/benchmarks/python/run_python_bench.sh" "$build" "$out/python"
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- the machine -----------------------------------------------------------------------------

@@ -416,6 +416,11 @@ if core:
     table(("run", "tasks", "seconds", "tasks/s"),
           [(str(label), f"{d['tasks']:,}", f"{d['seconds']:.3f}", f"{d['tasks_per_s']:,.0f}") for label, d in core.items()])
     md.append("")
+python_section = os.path.join(out, "python", "python_section.md")  # benchmarks/python/run_python_bench.sh
+if os.path.exists(python_section):
+    with open(python_section) as f:
+        md.append(f.read().rstrip("\n"))
+    md.append("")
 notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "measured_changes.md")
 if os.path.exists(notes):
     md.append("## Measured changes")
