@@ -61,8 +61,9 @@ def main():
     print(f"Written by `bash benchmarks/python/run_python_bench.sh build` on {when:%Y-%m-%d %H:%M} UTC; "
           f"every ratio divides two runs of that invocation (raw lines: `benchmarks/out/python/python_bench.jsonl`). "
           f"2 cores, shared: load average before {args.load_before}, after {args.load_after}. "
-          f"No-op: `map` over {py1['tasks']:,} tasks on rankpool and multiprocessing, "
-          f"{mpi4py['tasks']:,} on mpi4py.futures (its rate is flat in the count); every result is consumed.\n")
+          f"No-op: `map` over {py1['tasks']:,} tasks at chunksize 1 and {pyauto['tasks']:,} at the default "
+          f"chunksizes on rankpool and multiprocessing, {mpi4py['tasks']:,} on mpi4py.futures (its rate is flat "
+          f"in the count); every result is consumed.\n")
     print("| figure | configuration | measured | target | same-run baseline | verdict |")
     print("|---|---|---|---|---|---|")
     for name, config, ratio, goal, base in rows:

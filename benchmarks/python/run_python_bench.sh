@@ -14,7 +14,8 @@ out=${2:-$RANKPOOL_ROOT/benchmarks/out/python}
 mkdir -p "$out"
 py=/usr/bin/python3
 export PYTHONPATH=$build/python:$RANKPOOL_ROOT/benchmarks/peers
-tasks=200000
+tasks=200000            # chunksize 1
+default_tasks=2000000   # default chunksizes: long enough to time on a shared machine
 spin=(--tasks 3000 --spin-us 1000 --sigma 1 --seed 1)
 run() { "$@" | tee -a "$out/python_bench.jsonl"; }
 : > "$out/python_bench.jsonl"
@@ -22,14 +23,14 @@ load_before=$(uptime | sed 's/.*load average: //')
 mpi() { timeout 300 mpirun -n "$1" --bind-to none "${@:2}"; }
 alone() { timeout 300 "$@"; }
 run mpi 2 $py -m rankpool "$here/rankpool_bench.py" --tasks $tasks --chunksize 1
-run mpi 2 $py -m rankpool "$here/rankpool_bench.py" --tasks $tasks
+run mpi 2 $py -m rankpool "$here/rankpool_bench.py" --tasks $default_tasks
 run mpi 2 "$build/benchmarks/noop/rankpool_noop_bench" --tasks $tasks --chunk 1 --threads 1
 run mpi 2 "$build/benchmarks/noop/rankpool_noop_bench" --tasks 20000000 --chunk auto --threads 1
 # mpi4py.futures: rank 0 is its client, so 3 ranks give it the same 2 computing workers;
 # its map's default chunksize is 1, so one run serves both comparisons.
 run mpi 3 $py -m mpi4py.futures "$RANKPOOL_ROOT/benchmarks/peers/mpi4py_futures_bench.py" --tasks 20000 --chunksize 1
 run alone $py "$RANKPOOL_ROOT/benchmarks/peers/multiprocessing_bench.py" --tasks $tasks --processes 2 --chunksize 1
-run alone $py "$RANKPOOL_ROOT/benchmarks/peers/multiprocessing_bench.py" --tasks $tasks --processes 2
+run alone $py "$RANKPOOL_ROOT/benchmarks/peers/multiprocessing_bench.py" --tasks $default_tasks --processes 2
 run mpi 2 $py -m rankpool "$here/rankpool_bench.py" "${spin[@]}"
 run mpi 3 $py -m mpi4py.futures "$RANKPOOL_ROOT/benchmarks/peers/mpi4py_futures_bench.py" "${spin[@]}" --chunksize 1
 run alone $py "$RANKPOOL_ROOT/benchmarks/peers/multiprocessing_bench.py" "${spin[@]}" --processes 2
