@@ -40,7 +40,15 @@ class RunResilience : public cli {
                                           " --out " + out_));
   }
 
-  /// Waits until the job wrote its first results, then `ms` more.
+  /// Removes the run file and its status record, so the next run's record is its own.
+  void remove_run() const {
+    std::filesystem::remove(out_);
+    std::filesystem::remove(out_ + ".status.json");
+  }
+
+  /// Waits until the job wrote its status record (every rank is past MPI_Init then: rank 0
+  /// writes it after a collective check), then `ms` more. A record left by an earlier run
+  /// would let this return while the ranks still start up (seconds under ASan): remove_run.
   void wait_until_started(unsigned ms) const {
     const auto limit = clock_type::now() + std::chrono::seconds(60);
     while (clock_type::now() < limit && !std::filesystem::exists(out_ + ".status.json"))
@@ -121,10 +129,10 @@ TEST_F(RunResilience, AFrozenWorkerDoesNotHoldUpTheTail) {
   const pid_t clean = start(sleep_job(3000, 1000));
   ASSERT_NE(wait_for(clean, std::chrono::seconds(90)).first, -1);
   const double clean_seconds = summary()["seconds"].get<double>();
-  std::filesystem::remove(out_);
+  remove_run();
   // Then rank 2 frozen for 3 s, 0.6 s into the run.
   const auto run_with_rank_2_frozen = [&](const std::string& flags) {
-    std::filesystem::remove(out_);
+    remove_run();
     const pid_t job = start(sleep_job(3000, 1000), flags);
     wait_until_started(600);
     const pid_t frozen = find_rank(out_, 2);
@@ -207,7 +215,7 @@ TEST_F(RunResilience, ATaskThatCrashesRankZeroConvergesInTwoResumes) {
 
   // With workers, the resume runs the suspect on a worker; it crashes that worker and
   // fails in the job: one resume.
-  std::filesystem::remove(out_);
+  remove_run();
   const pid_t first = start_command(dir_, recovering(run));
   wait_for(first, std::chrono::seconds(60));
   if (rankpool::run_file::open(out_, false).read_all<std::uint8_t>("/tasks/status")[100] == 0) {
@@ -231,7 +239,7 @@ TEST_F(RunResilience, HealthyRunsNeverRerunOrDuplicateAChunk) {
   EXPECT_EQ(s["rerun_chunks"], 0);
   EXPECT_EQ(s["speculative_chunks"], 0);
   EXPECT_EQ(s["discarded_duplicates"], 0);
-  std::filesystem::remove(out_);
+  remove_run();
   // 60 s tasks: the first chunks have no estimate, later ones the measured 60 s; no
   // timeout may fire because a task is long. Five tasks on three ranks: two rounds.
   const pid_t long_tasks = start(sleep_job(5, 60e6, "[schedule]\nchunk = 1\n"));
