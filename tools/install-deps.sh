@@ -10,9 +10,10 @@ build_pkgs=(build-essential cmake pkg-config
   libhdf5-openmpi-dev hdf5-tools
   libcli11-dev nlohmann-json3-dev
   libgtest-dev libbenchmark-dev)
+# python3-pandas: tests/cli/table_recipe.py runs docs/OUTPUT.md's pandas recipe (skipped without it).
 # python3-dev, pybind11-dev, python3-cloudpickle and python3-pytest: the Python package
 # (python/, built when they are there) and its tests.
-test_pkgs=(python3-h5py python3-numpy python3-matplotlib python3-mpi4py
+test_pkgs=(python3-h5py python3-numpy python3-pandas python3-matplotlib python3-mpi4py
   python3-dev pybind11-dev python3-cloudpickle python3-pytest
   clang libclang-rt-14-dev
   slurm-wlm munge iproute2 util-linux procps
