@@ -184,7 +184,7 @@ void scheduler::loop() {
   for (int rank = 1; rank < env_.size(); ++rank) {
     const rank_state& r = ranks_[static_cast<std::size_t>(rank)];
     if (r.unresponsive || r.queue.empty()) continue;
-    const double silent = std::chrono::duration<double>(now - std::max(r.last_heard, in_flight_.at(r.queue.front()).sent_at)).count();
+    const double silent = seconds_silent(r, now);
     lose_rank(rank,
               silent > patience_.silence_limit_seconds
                   ? "silent for " + seconds_text(silent) + " when the run ended (copies of its chunks ran elsewhere)"
@@ -681,6 +681,10 @@ std::vector<scheduler::lateness> scheduler::late_chunks(int rank, clock::time_po
   return out;
 }
 
+double scheduler::seconds_silent(const rank_state& r, clock::time_point now) const {
+  return std::chrono::duration<double>(now - std::max(r.last_heard, in_flight_.at(r.queue.front()).sent_at)).count();
+}
+
 void scheduler::check_overdue() {
   const auto now = clock::now();
   if (now < next_overdue_check_) return;
@@ -691,8 +695,7 @@ void scheduler::check_overdue() {
   for (int rank = 1; rank < env_.size(); ++rank) {
     const rank_state& r = ranks_[static_cast<std::size_t>(rank)];
     if (r.unresponsive || r.queue.empty()) continue;
-    const auto since = std::max(r.last_heard, in_flight_.at(r.queue.front()).sent_at);
-    const double silent = std::chrono::duration<double>(now - since).count();
+    const double silent = seconds_silent(r, now);
     if (silent > patience_.silence_limit_seconds) lose_rank(rank, "silent for " + seconds_text(silent), nullptr);
   }
 }

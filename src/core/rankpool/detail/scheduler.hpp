@@ -144,6 +144,9 @@ class scheduler {
   double item_seconds_of(const batch& b) const;
   double estimate_of(const in_flight& c) const;
   std::vector<lateness> late_chunks(int rank, clock::time_point now) const;
+  // Seconds since a rank with chunks in flight last said anything (a result or `alive`),
+  // counted from its oldest chunk's sending at the earliest.
+  double seconds_silent(const rank_state& r, clock::time_point now) const;
   void check_overdue();
   void send_alive(clock::time_point now);
   void lose_rank(int rank, const std::string& reason, const wire::crash_notice* crash);
