@@ -12,7 +12,16 @@ from .errors import RemoteError, RemoteTraceback, TaskLost
 from .executor import Executor
 from .pool import AsyncResult, Pool
 
-__all__ = ["Executor", "Pool", "AsyncResult", "RemoteError", "RemoteTraceback", "TaskLost", "rank", "size"]
+__all__ = ["Executor", "Pool", "AsyncResult", "RemoteError", "RemoteTraceback", "TaskLost", "open", "rank", "size"]
+
+
+def open(path):  # noqa: A001 - rankpool.open(PATH), like h5py.File(PATH)
+    """A run file (`rankpool run`, `rankpool merge` or Executor.map(store=...)) read into
+    numpy arrays: .table is the per-task table, .attrs, .chunks, .events, and .values()
+    a durable map's results."""
+    from . import _runfile  # numpy and h5py: only when asked for
+
+    return _runfile.RunFile(path)
 
 
 def rank():

@@ -19,7 +19,7 @@ class FutureBatch:
         self.futures = futures
         self._on_result = on_result  # called with the number of finished items: the executor sends more
 
-    def receive(self, results, failures, summary):
+    def receive(self, results, failures, chunks, summary):
         for index, data in results:
             try:
                 value = _wire.load_value(data)
@@ -69,7 +69,11 @@ class StreamBatch:
         return values, {j: errors.rebuild((j, rank, host, 1, type_name, message))
                         for j, (type_name, message) in failures.items()}
 
-    def receive(self, results, failures, summary):
+    def receive(self, results, failures, chunks, summary):
+        self._deliver(self._decode(results, failures), summary)
+
+    def _decode(self, results, failures):
+        """[(engine item, (values, {position: exception}))] of what arrived."""
         outcomes = []
         for item, data in results:
             try:
@@ -78,6 +82,9 @@ class StreamBatch:
                 outcomes.append((item, self._failed(item, exc)))
         for failure in failures:
             outcomes.append((failure[0], self._failed(failure[0], errors.rebuild(failure))))
+        return outcomes
+
+    def _deliver(self, outcomes, summary):
         with self._cond:
             for item, outcome in outcomes:
                 self._arrive(item, outcome)
@@ -165,3 +172,78 @@ class StreamBatch:
             taken += len(arrived)
             for item, (values, failed) in arrived:
                 yield from self._values(item * self._bundle, values, failed)
+
+
+def _failure_message(exc, ranks):
+    """A failed call's line in the run file, worded as C++ runs word it."""
+    text = str(exc) if isinstance(exc, (errors.RemoteError, errors.TaskLost)) else \
+        f"{_wire.qualified_name(type(exc))}: {exc}"
+    return f"Worker {getattr(exc, 'rank', '?')} of {ranks} on {getattr(exc, 'host', '?')}: {text}"
+
+
+class DurableBatch(StreamBatch):
+    """A map's calls that a store (_store.Store) records: the calls of tasks
+    store.pending, in that order. Each arrival goes to the store before the caller sees
+    it; `on_finished` runs once the batch is over."""
+
+    def __init__(self, store, bundle, ranks, on_finished):
+        super().__init__(len(store.pending), bundle)
+        self.store = store
+        self._ranks = ranks
+        self._on_finished = on_finished
+
+    def receive(self, results, failures, chunks, summary):
+        outcomes = self._decode(results, failures)
+        pending = self.store.pending
+        values, failed = [], []
+        for item, (item_values, item_failed) in outcomes:
+            first = item * self._bundle
+            for j, value in enumerate(item_values):
+                task = pending[first + j]
+                if j in item_failed:
+                    exc = item_failed[j]
+                    failed.append((task, getattr(exc, "attempts", 1), _failure_message(exc, self._ranks)))
+                else:
+                    values.append((task, value))
+        timeline = []
+        for first, count, rank, threads, failed_count, attempt, start, end, busy, kind in chunks:
+            tasks = pending[first * self._bundle:min((first + count) * self._bundle, self.count)]
+            if not tasks:
+                continue
+            timeline.append((tasks[0], len(tasks), rank, threads, failed_count, attempt, start, end, busy, kind))
+            if kind != 3:  # a copy whose results were discarded did not run the tasks' results
+                self.store.record_chunk_tasks(tasks, rank, attempt, busy / len(tasks))
+        self.store.record(values, failed, timeline)
+        if summary is not None:
+            self.store.finish()
+            self._on_finished()
+        self._deliver(outcomes, summary)
+
+    def abandon(self, exc):
+        self.store.finish(interrupted=True)
+        self._on_finished()
+        super().abandon(exc)
+
+    def wait_finished(self, timeout=None):
+        finished = super().wait_finished(timeout)
+        if finished:
+            self.store.wait_closed()
+        return finished
+
+    def in_order(self, deadline):
+        """Every task's value in input order: those done before from the store."""
+        new = super().in_order(deadline)
+        for task in range(self.store.tasks):
+            if task in self.store.earlier:
+                yield self.store.earlier[task]
+            else:
+                yield next(new)
+        self.store.wait_closed()
+
+    def as_completed(self, deadline):
+        """(task, value): those done before first."""
+        yield from self.store.earlier.items()
+        pending = self.store.pending
+        for position, value in super().as_completed(deadline):
+            yield pending[position], value
+        self.store.wait_closed()

@@ -23,6 +23,7 @@ class Session:
         self.size = self.engine.size
         self.hosts = list(self.engine.hosts)
         self._batches = {}  # key -> batch awaiting results (rank 0)
+        self._rank_listeners = set()  # what records lost ranks (durable maps' stores)
         self._keys = itertools.count(1)
         self._thread = None
         self._failure = None
@@ -35,33 +36,46 @@ class Session:
 
     def _drive(self):
         try:
-            self.engine.drive(self._deliver)
+            self.engine.drive(self._deliver, self._rank_events)
         except BaseException as exc:  # the engine failed (a lost rank 0 peer, MPI): fail every batch
             self._failure = exc
             for batch in list(self._batches.values()):
                 batch.abandon(exc)
             self._batches.clear()
 
-    def _deliver(self, key, results, failures, summary):
+    def _deliver(self, key, results, failures, chunks, summary):
         batch = self._batches.get(key)
         if batch is None:
             return
         try:
-            batch.receive(results, failures, summary)
+            batch.receive(results, failures, chunks, summary)
         except BaseException as exc:  # a bug in a batch must not stop the driver
             print(f"rankpool: dropping results of batch {key}: {exc!r}", file=sys.stderr)
         if summary is not None:
             del self._batches[key]
 
-    def submit(self, batch, items, chunk, retries, abort):
+    def _rank_events(self, events):
+        for listener in list(self._rank_listeners):
+            listener.record_rank_events(events)
+
+    def listen_to_ranks(self, listener, listening=True):
+        """listener.record_rank_events(events) is called with the ranks lost or answering
+        again, (seconds, rank, host, what, reason) each, while `listening`."""
+        if listening:
+            self._rank_listeners.add(listener)
+        else:
+            self._rank_listeners.discard(listener)
+
+    def submit(self, batch, items, chunk, retries, abort, timeline=False):
         """Queues a batch of items (each a list of buffers, _wire.dump_call); results go to
-        batch.receive(results, failures, summary) on the driver thread."""
+        batch.receive(results, failures, chunks, summary) on the driver thread, `chunks`
+        only with `timeline`."""
         if self._failure is not None:
             raise RuntimeError("rankpool: the engine stopped") from self._failure
         key = next(self._keys)
         self._batches[key] = batch
         try:
-            self.engine.submit(key, items, chunk, retries, abort)
+            self.engine.submit(key, items, chunk, retries, abort, timeline)
         except BaseException:
             del self._batches[key]
             raise

@@ -27,7 +27,8 @@ def dump_function(fn):
     return cloudpickle.dumps(fn, protocol=5)
 
 
-def _dump(value):
+def dump_parts(value):
+    """(pickle, out-of-band buffers, their packed lengths) of a value."""
     buffers = []
     try:
         data = pickle.dumps(value, protocol=5, buffer_callback=buffers.append)
@@ -41,12 +42,12 @@ def _dump(value):
 
 def dump_call(function_bytes, call):
     """The buffers of one item: calling the function with `call` (a tuple of arguments)."""
-    data, raws, lengths = _dump(call)
+    data, raws, lengths = dump_parts(call)
     return [_ITEM.pack(len(function_bytes), len(data), len(raws)), lengths, function_bytes, data, *raws]
 
 
 def dump_value(value):
-    data, raws, lengths = _dump(value)
+    data, raws, lengths = dump_parts(value)
     return [_VALUE.pack(len(data), len(raws)), lengths, data, *raws]
 
 

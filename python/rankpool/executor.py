@@ -83,8 +83,17 @@ class Executor(concurrent.futures.Executor):
 
     # ---- many calls ----
 
-    def _stream(self, fn, calls, star, chunksize):
-        """Starts fn(*call) (star) or fn(call) for each of the calls (a list)."""
+    def _stream(self, fn, calls, star, chunksize, store=None, resume=False):
+        """Starts fn(*call) (star) or fn(call) for each of the calls (a list); with `store`,
+        a durable map (_store.Store) that runs only the calls it has no result for."""
+        durable = None
+        if store is not None:
+            if self._is_shutdown:
+                raise RuntimeError("cannot schedule new futures after shutdown")
+            from . import _store  # numpy and h5py: only for durable maps
+
+            durable = _store.Store(store, fn, [_store.digest(c if star else (c,)) for c in calls], self._session, resume)
+            calls = [calls[i] for i in durable.pending]
         bundle = 1
         if chunksize == "auto" and self._retries == 0:  # retries rerun engine items: one call each
             bundle = _bundle.bundle_size(len(calls), self.ranks)
@@ -95,33 +104,49 @@ class Executor(concurrent.futures.Executor):
         else:
             function_bytes = _wire.dump_function(fn)
             items = [_wire.dump_call(function_bytes, call if star else (call,)) for call in calls]
-        batch = _batches.StreamBatch(len(calls), bundle)
+        if durable is None:
+            batch = _batches.StreamBatch(len(calls), bundle)
+        else:
+            batch = _batches.DurableBatch(durable, bundle, self.ranks,
+                                          lambda: self._session.listen_to_ranks(durable, False))
+            self._session.listen_to_ranks(durable)
         with self._lock:
             if self._is_shutdown:
+                if durable is not None:
+                    batch.abandon(RuntimeError("cannot schedule new futures after shutdown"))
                 raise RuntimeError("cannot schedule new futures after shutdown")
             self._open.add(batch)
         if items:
-            self._session.submit(batch, items, _chunk_option(chunksize), self._retries, False)
+            self._session.submit(batch, items, _chunk_option(chunksize), self._retries, False, durable is not None)
+        elif durable is not None:
+            batch.receive([], [], [], (0, 0, 0))
         return batch
 
     @staticmethod
     def _deadline(timeout):
         return None if timeout is None else time.monotonic() + timeout
 
-    def map(self, fn, *iterables, timeout=None, chunksize="auto"):
+    def map(self, fn, *iterables, timeout=None, chunksize="auto", store=None, resume=False):
         """Results in input order, like concurrent.futures; every call is submitted at once.
-        chunksize "auto" (default) lets the engine size chunks from measured item times."""
-        batch = self._stream(fn, *_calls(iterables), chunksize)
+        chunksize "auto" (default) lets the engine size chunks from measured item times.
+
+        store="RUN.h5": a durable map. Each result is written to that run file (the
+        layout of `rankpool run`'s, docs/PYTHON.md) within a second of arriving; the file
+        must not exist, unless resume=True: then it must hold this map (the same function
+        name and the same pickled arguments) and only the calls without a result run. The
+        iterator ends once the file is complete and closed."""
+        batch = self._stream(fn, *_calls(iterables), chunksize, store, resume)
         return self._results(batch.in_order(self._deadline(timeout)), batch)
 
-    def starmap(self, fn, iterable, timeout=None, chunksize="auto"):
+    def starmap(self, fn, iterable, timeout=None, chunksize="auto", store=None, resume=False):
         """map with each element unpacked into the call's arguments."""
-        batch = self._stream(fn, [tuple(args) for args in iterable], True, chunksize)
+        batch = self._stream(fn, [tuple(args) for args in iterable], True, chunksize, store, resume)
         return self._results(batch.in_order(self._deadline(timeout)), batch)
 
-    def map_unordered(self, fn, *iterables, timeout=None, chunksize="auto"):
-        """(index, result) pairs as the results arrive."""
-        batch = self._stream(fn, *_calls(iterables), chunksize)
+    def map_unordered(self, fn, *iterables, timeout=None, chunksize="auto", store=None, resume=False):
+        """(index, result) pairs as the results arrive (with store and resume, those
+        done before come first)."""
+        batch = self._stream(fn, *_calls(iterables), chunksize, store, resume)
         return self._results(batch.as_completed(self._deadline(timeout)), batch)
 
     def map_reduce(self, fn, iterable, combine, initial, chunksize="auto"):

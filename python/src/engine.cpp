@@ -29,6 +29,10 @@ engine::engine(py::object run_item) : run_item_(std::move(run_item)) {
   pool_ = std::make_unique<pool>(*env_, pool_options{.threads = 1});
   task_ = pool_->define_chunk_task("python", python_task(run_item_));
   pool_->on_idle([] {}, queue_check_interval);
+  pool_->on_chunk_done([this](const chunk_record& c) {
+    if (const auto it = timeline_keys_.find(c.batch); it != timeline_keys_.end()) bundles_[it->second].chunks.push_back(c);
+  });
+  pool_->on_rank_event([this](const rank_event& e) { rank_events_.push_back(e); });
 }
 
 engine::~engine() { finalize(); }
@@ -63,8 +67,9 @@ void engine::start_queued() {
   }
   for (submission& s : taken) {
     const std::uint64_t key = s.key;
+    const bool timeline = s.timeline;
     ++active_;
-    pool_->stream_async(
+    const std::uint64_t id = pool_->stream_async(
         task_, std::move(s.items),
         [this, key](std::uint64_t index, std::string&& value) { bundles_[key].results.emplace_back(index, std::move(value)); },
         [this, key](const task_failure& f) { bundles_[key].failures.push_back(f); },
@@ -73,12 +78,23 @@ void engine::start_queued() {
           --active_;
         },
         s.options);
+    // A copy that comes back after its batch finished is not recorded: the durable map
+    // has closed its file by then.
+    if (timeline) timeline_keys_.emplace(id, key);
   }
 }
 
-void engine::hand_over(const py::object& deliver) {
-  if (bundles_.empty()) return;
+void engine::hand_over(const py::object& deliver, const py::object& on_rank_events) {
+  if (bundles_.empty() && rank_events_.empty()) return;
   py::gil_scoped_acquire gil;
+  if (!rank_events_.empty()) {
+    py::list events;
+    for (const auto& e : rank_events_)
+      events.append(py::make_tuple(e.seconds, e.rank, e.host, e.what == rank_event::kind::lost ? "lost" : "rejoined",
+                                   e.reason));
+    rank_events_.clear();
+    on_rank_events(events);
+  }
   for (auto& [key, b] : bundles_) {
     py::list results(b.results.size());
     for (std::size_t i = 0; i < b.results.size(); ++i) {
@@ -89,19 +105,26 @@ void engine::hand_over(const py::object& deliver) {
     }
     py::list failures;
     for (const auto& f : b.failures) failures.append(failure_tuple(f));
+    py::list chunks;
+    for (const auto& c : b.chunks)
+      chunks.append(py::make_tuple(c.first, c.count, c.rank, c.threads, c.failed, c.attempt, c.start, c.end, c.busy,
+                                   static_cast<int>(c.kind)));
     py::object summary = py::none();
-    if (b.summary) summary = py::make_tuple(b.summary->succeeded, b.summary->failed, b.summary->cancelled);
-    deliver(key, results, failures, summary);
+    if (b.summary) {
+      summary = py::make_tuple(b.summary->succeeded, b.summary->failed, b.summary->cancelled);
+      std::erase_if(timeline_keys_, [key = key](const auto& entry) { return entry.second == key; });
+    }
+    deliver(key, results, failures, chunks, summary);
   }
   bundles_.clear();
 }
 
-void engine::drive(const py::object& deliver) {
+void engine::drive(const py::object& deliver, const py::object& on_rank_events) {
   py::gil_scoped_release released;
   pool_->run([&] {
     while (true) {
       start_queued();
-      hand_over(deliver);
+      hand_over(deliver, on_rank_events);
       if (active_ > 0) {
         pool_->poll(true);
         continue;

@@ -28,6 +28,7 @@ struct submission {
   std::uint64_t key = 0;  ///< Python's name for the batch, given back with its results
   std::vector<std::string> items;
   call_options options;
+  bool timeline = false;  ///< hand back the batch's chunk records (a durable map's /chunks)
 };
 
 class engine {
@@ -41,11 +42,14 @@ class engine {
 
   /// Ranks other than 0: runs chunks until rank 0's drive() ends.
   void serve();
-  /// Rank 0: runs batches until close(); calls deliver(key, results, failures, summary)
-  /// with the GIL held: results a list of (index, bytearray), failures a list of
-  /// (index, rank, host, attempts, type, message bytes), summary None or
-  /// (succeeded, failed, cancelled) once the batch is done.
-  void drive(const pybind11::object& deliver);
+  /// Rank 0: runs batches until close(); calls deliver(key, results, failures, chunks,
+  /// summary) with the GIL held: results a list of (index, bytearray), failures a list of
+  /// (index, rank, host, attempts, type, message bytes), chunks (for batches submitted
+  /// with a timeline, else empty) a list of (first, count, rank, threads, failed, attempt,
+  /// start, end, busy, kind), summary None or (succeeded, failed, cancelled) once the
+  /// batch is done; and on_rank_events(events) with a list of (seconds, rank, host,
+  /// what, reason) when ranks are lost or answer again.
+  void drive(const pybind11::object& deliver, const pybind11::object& on_rank_events);
   /// Rank 0, any thread: queues a batch for the driver loop.
   void submit(submission batch);
   /// Rank 0: no more batches; drive() returns once every batch has finished.
@@ -57,12 +61,13 @@ class engine {
   struct bundle {
     std::vector<std::pair<std::uint64_t, std::string>> results;
     std::vector<task_failure> failures;
+    std::vector<chunk_record> chunks;
     std::optional<batch_summary> summary;
   };
   /// Starts the queued batches as streamed engine batches.
   void start_queued();
   /// Gives Python what arrived since the last call, under one GIL acquisition.
-  void hand_over(const pybind11::object& deliver);
+  void hand_over(const pybind11::object& deliver, const pybind11::object& on_rank_events);
 
   std::unique_ptr<environment> env_;
   std::unique_ptr<pool> pool_;
@@ -75,6 +80,8 @@ class engine {
   // The driver loop's own (driver thread only): what arrived for each batch since the
   // last hand-over, and how many batches have not finished.
   std::map<std::uint64_t, bundle> bundles_;
+  std::map<std::uint64_t, std::uint64_t> timeline_keys_;  ///< engine batch id -> key, batches with a timeline
+  std::vector<rank_event> rank_events_;
   std::size_t active_ = 0;
 };
 

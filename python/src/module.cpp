@@ -6,6 +6,7 @@
 
 #include "engine.hpp"
 #include "rankpool/error.hpp"
+#include "rankpool/version.hpp"
 
 namespace py = pybind11;
 using rankpool::python::engine;
@@ -36,6 +37,7 @@ std::string join_parts(const py::handle& parts) {
 PYBIND11_MODULE(_core, m) {
   m.doc() = "rankpool's C++ engine (MPI + task pool) for the rankpool package";
   py::register_exception<rankpool::error>(m, "EngineError", PyExc_RuntimeError);
+  m.attr("version") = rankpool::version;
 
   py::class_<engine>(m, "Engine")
       .def(py::init<py::object>(), py::arg("run_item"))
@@ -43,12 +45,14 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly("size", &engine::size)
       .def_property_readonly("hosts", &engine::hosts)
       .def("serve", &engine::serve)
-      .def("drive", &engine::drive, py::arg("deliver"))
+      .def("drive", &engine::drive, py::arg("deliver"), py::arg("on_rank_events"))
       .def(
           "submit",
-          [](engine& self, std::uint64_t key, const py::list& items, std::uint32_t chunk, int retries, bool abort) {
+          [](engine& self, std::uint64_t key, const py::list& items, std::uint32_t chunk, int retries, bool abort,
+             bool timeline) {
             rankpool::python::submission s;
             s.key = key;
+            s.timeline = timeline;
             s.items.reserve(items.size());
             for (const py::handle parts : items) s.items.push_back(join_parts(parts));
             s.options.chunking =
@@ -58,7 +62,8 @@ PYBIND11_MODULE(_core, m) {
             py::gil_scoped_release released;
             self.submit(std::move(s));
           },
-          py::arg("key"), py::arg("items"), py::arg("chunk"), py::arg("retries"), py::arg("abort"))
+          py::arg("key"), py::arg("items"), py::arg("chunk"), py::arg("retries"), py::arg("abort"),
+          py::arg("timeline") = false)
       .def("close", &engine::close)
       .def("finalize", &engine::finalize);
 }

@@ -54,3 +54,26 @@ def mix(i):
 def double_array(a):
     a *= 2  # arrays arrive writable
     return a
+
+
+def logged_square(log_dir, x):
+    """x * x, leaving a file per call: which calls ran (on any rank)."""
+    with open(os.path.join(log_dir, f"ran-{x}-{os.getpid()}-{time.monotonic_ns()}"), "w"):
+        pass
+    return x * x
+
+
+def fail_while_flagged(flag, x):
+    """Fails for multiples of 3 while the file `flag` exists: a failed first run to resume."""
+    if x % 3 == 0 and os.path.exists(flag):
+        raise RuntimeError(f"flagged {x}")
+    return {"x": x, "root": x ** 0.5}
+
+
+def mixed_result(x):
+    """A float for most calls, something else for some: columns and pickled values mixed."""
+    if x % 4 == 1:
+        return None
+    if x % 4 == 2:
+        return ("tuple", x)
+    return float(x)

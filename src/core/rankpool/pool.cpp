@@ -110,10 +110,11 @@ void pool::require_driver(const char* what) const {
   if (!driving_) throw error(std::string("pool::") + what + ": call it from the driver inside pool::run on rank 0");
 }
 
-void pool::submit_batch(detail::batch_spec spec, std::shared_ptr<detail::batch_state> state) {
+std::uint64_t pool::submit_batch(detail::batch_spec spec, std::shared_ptr<detail::batch_state> state) {
   require_driver("map/submit");
   const auto id = scheduler_->submit(std::move(spec));
   active_.emplace(id, std::move(state));
+  return id;
 }
 
 void pool::set_deadline(std::chrono::steady_clock::time_point deadline) {

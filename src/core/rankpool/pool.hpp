@@ -69,7 +69,7 @@ enum class chunk_kind : std::uint8_t {
 
 /// One chunk of the run's timeline (times in seconds since the pool started).
 struct chunk_record {
-  std::uint64_t batch = 0;
+  std::uint64_t batch = 0;  ///< the id stream_async returned
   std::uint64_t first = 0;
   std::uint32_t count = 0;
   std::uint32_t rank = 0;
@@ -199,8 +199,9 @@ class pool {
   /// poll() (or any wait) on the driver thread: on_result(index, value) for each success,
   /// on_failure(task_failure) for each final failure, then on_finished(batch_summary) once.
   /// For a driver that serves other work while batches run (an event loop, a queue).
+  /// Returns the batch's id, which its chunk_records carry (on_chunk_done).
   template <class R, class A, class Inputs, class OnResult, class OnFailure, class OnFinished>
-  void stream_async(const task<R(A)>& t, Inputs&& inputs, OnResult on_result, OnFailure on_failure,
+  std::uint64_t stream_async(const task<R(A)>& t, Inputs&& inputs, OnResult on_result, OnFailure on_failure,
                     OnFinished on_finished, call_options opts = {}) {
     auto state = std::make_shared<detail::batch_state>();
     auto spec = make_spec(t, std::forward<Inputs>(inputs), opts);
@@ -214,7 +215,7 @@ class pool {
     state->on_finished = [raw, on_finished = std::move(on_finished)]() mutable {
       on_finished(batch_summary{raw->count, raw->succeeded, raw->failed, raw->cancelled});
     };
-    submit_batch(std::move(spec), std::move(state));
+    return submit_batch(std::move(spec), std::move(state));
   }
 
   /// Streams results in completion order like stream_async, and returns when the batch
@@ -346,7 +347,7 @@ class pool {
     return spec;
   }
 
-  void submit_batch(detail::batch_spec spec, std::shared_ptr<detail::batch_state> state);
+  std::uint64_t submit_batch(detail::batch_spec spec, std::shared_ptr<detail::batch_state> state);
   /// A final failure as the driver reports it: the record plus rank, host and attempts.
   task_failure final_failure(const detail::completion& c, detail::wire::failure_record record) const;
   void require_driver(const char* what) const;
