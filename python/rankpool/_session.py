@@ -67,7 +67,7 @@ class Session:
             self._rank_listeners.discard(listener)
 
     def submit(self, batch, items, chunk, retries, abort, timeline=False):
-        """Queues a batch of items (each a list of buffers, _wire.dump_call); results go to
+        """Queues a batch of items (each bytes or a list of buffers, _wire.dump_call); results go to
         batch.receive(results, failures, chunks, summary) on the driver thread, `chunks`
         only with `timeline`."""
         if self._failure is not None:

@@ -27,27 +27,44 @@ def dump_function(fn):
     return cloudpickle.dumps(fn, protocol=5)
 
 
-def dump_parts(value):
-    """(pickle, out-of-band buffers, their packed lengths) of a value."""
+def _pickle(value):
+    """(pickle, out-of-band buffers) of a value."""
     buffers = []
     try:
-        data = pickle.dumps(value, protocol=5, buffer_callback=buffers.append)
+        data = pickle.dumps(value, 5, buffer_callback=buffers.append)
     except (pickle.PicklingError, AttributeError, TypeError):  # lambdas, closures, __main__'s functions
         buffers.clear()
         data = cloudpickle.dumps(value, protocol=5, buffer_callback=buffers.append)
+    return data, buffers
+
+
+def dump_parts(value):
+    """(pickle, out-of-band buffers, their packed lengths) of a value."""
+    data, buffers = _pickle(value)
     raws = [b.raw() for b in buffers]
-    lengths = b"".join(_LENGTH.pack(r.nbytes) for r in raws)
-    return data, raws, lengths
+    return data, raws, b"".join(_LENGTH.pack(r.nbytes) for r in raws)
+
+
+# An item or a value is one bytes object when it has no out-of-band buffer (small calls:
+# a third of the cost of building the list of its parts), else the list of its parts.
 
 
 def dump_call(function_bytes, call):
-    """The buffers of one item: calling the function with `call` (a tuple of arguments)."""
-    data, raws, lengths = dump_parts(call)
+    """One item: calling the function with `call` (a tuple of arguments)."""
+    data, buffers = _pickle(call)
+    if not buffers:
+        return _ITEM.pack(len(function_bytes), len(data), 0) + function_bytes + data
+    raws = [b.raw() for b in buffers]
+    lengths = b"".join(_LENGTH.pack(r.nbytes) for r in raws)
     return [_ITEM.pack(len(function_bytes), len(data), len(raws)), lengths, function_bytes, data, *raws]
 
 
 def dump_value(value):
-    data, raws, lengths = dump_parts(value)
+    data, buffers = _pickle(value)
+    if not buffers:
+        return _VALUE.pack(len(data), 0) + data
+    raws = [b.raw() for b in buffers]
+    lengths = b"".join(_LENGTH.pack(r.nbytes) for r in raws)
     return [_VALUE.pack(len(data), len(raws)), lengths, data, *raws]
 
 
@@ -68,12 +85,19 @@ def load_value(data):
     return pickle.loads(view[at:at + size], buffers=_split_buffers(view, at + size, count, _VALUE.size))
 
 
+_last_function = (None, None)  # (bytes, function): a batch's items all carry the same
+
+
 def _function(raw):
+    global _last_function
+    if raw == _last_function[0]:
+        return _last_function[1]
     fn = _functions.get(raw)
     if fn is None:
         if len(_functions) >= _FUNCTION_CACHE_LIMIT:
             _functions.clear()
         fn = _functions[raw] = pickle.loads(raw)
+    _last_function = (raw, fn)
     return fn
 
 

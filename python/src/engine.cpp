@@ -13,6 +13,13 @@ namespace {
 /// longest a new batch waits before it is handed out while others run.
 constexpr std::chrono::milliseconds queue_check_interval{1};
 
+/// Chunks queued at each rank. Rank 0 hands results to Python under the GIL, which the
+/// script's thread and rank 0's own tasks also want, so it answers a worker later than a
+/// C++ driver does: at chunksize 1, 16 deep moved 1.2-1.5x the no-op tasks of the
+/// engine's default 3 (benchmarks/RESULTS.md). Only short chunks queue, and the depth
+/// shrinks as a batch drains, so the tail does not grow.
+constexpr int python_prefetch = 16;
+
 int no_argc = 0;
 char** no_argv = nullptr;
 
@@ -26,7 +33,7 @@ engine::engine(py::object run_item) : run_item_(std::move(run_item)) {
   env_ = std::make_unique<environment>(no_argc, no_argv);
   // One thread per rank: a Python interpreter runs one task at a time (the GIL), so more
   // ranks, not more threads, use more cores.
-  pool_ = std::make_unique<pool>(*env_, pool_options{.threads = 1});
+  pool_ = std::make_unique<pool>(*env_, pool_options{.threads = 1, .prefetch = python_prefetch});
   task_ = pool_->define_chunk_task("python", python_task(run_item_));
   pool_->on_idle([] {}, queue_check_interval);
   pool_->on_chunk_done([this](const chunk_record& c) {

@@ -13,9 +13,11 @@ using rankpool::python::engine;
 
 namespace {
 
-/// An item's bytes from the buffers Python built it from (header, pickle, out-of-band
-/// buffers): one copy, no join in Python.
+/// An item's bytes from what Python built (_wire.dump_call): one bytes object, or the
+/// buffers it is made of (header, pickle, out-of-band buffers), joined here in one copy.
 std::string join_parts(const py::handle& parts) {
+  if (PyBytes_Check(parts.ptr()))
+    return {PyBytes_AS_STRING(parts.ptr()), static_cast<std::size_t>(PyBytes_GET_SIZE(parts.ptr()))};
   std::vector<py::buffer_info> infos;
   std::size_t total = 0;
   for (const py::handle part : parts) {

@@ -9,6 +9,11 @@ namespace rankpool::python {
 namespace {
 
 void append_buffer(const py::handle& part, byte_buffer& out) {
+  if (PyBytes_Check(part.ptr())) {  // a value without out-of-band buffers: one bytes object
+    const char* data = PyBytes_AS_STRING(part.ptr());
+    out.insert(out.end(), data, data + PyBytes_GET_SIZE(part.ptr()));
+    return;
+  }
   const py::buffer_info info = py::reinterpret_borrow<py::buffer>(part).request();
   const auto bytes = static_cast<std::size_t>(info.size * info.itemsize);
   const std::size_t at = out.size();
@@ -32,7 +37,12 @@ void python_task::operator()(chunk_items& items) const {
     py::tuple outcome = run_item_(py::reinterpret_steal<py::object>(bytes));
     if (outcome[0].cast<bool>()) {
       byte_buffer& out = items.result(i);
-      for (const py::handle part : outcome[1]) append_buffer(part, out);
+      const py::handle value = outcome[1];
+      if (PyBytes_Check(value.ptr())) {
+        append_buffer(value, out);
+      } else {
+        for (const py::handle part : value) append_buffer(part, out);
+      }
     } else {
       items.fail(i, outcome[1].cast<std::string>(), outcome[2].cast<std::string>());
     }

@@ -7,7 +7,7 @@
 
 namespace rankpool::python {
 
-/// Calls `run_item(bytearray) -> (True, [buffers...]) | (False, type, message)` for each
+/// Calls `run_item(bytearray) -> (True, bytes | [buffers...]) | (False, type, message)` for each
 /// item (rankpool/_wire.py). The item's bytes are copied once into a bytearray the call
 /// owns, so unpickled numpy arrays are writable and outlive the chunk message; the result
 /// buffers are copied once into the result message.
