@@ -222,7 +222,9 @@ class Store:
         self._status[self.pending] = PENDING
         self._mark(0, self.tasks)
         self._write_record(self._record("running", int(np.count_nonzero(self._status == DONE)), 0))
-        self._writer = threading.Thread(target=self._write_loop, name="rankpool-store", daemon=True)
+        # Not a daemon: a script that ends without reading its map's results still gets a
+        # complete file (the interpreter joins the writer before it ends the engine).
+        self._writer = threading.Thread(target=self._write_loop, name="rankpool-store")
         self._writer.start()
 
     # ---- opening
