@@ -36,6 +36,9 @@
 #                          its shard, element 0 submits the merge job, which COMPLETED with /results
 #                          equal to the mpirun run; the run files carry SLURM_* attributes; a bad
 #                          --time is refused with exit 2
+#   python_map.py          `srun -n 3 python3 -m rankpool` on 2 nodes (when BUILD_DIR/python holds the
+#                          package): COMPLETED 0:0, rankpool.size() 3, the map's values right, and ranks
+#                          0, 1 on n1 and 2 on n2 each ran calls
 # MPI traffic between the "nodes" is held to loopback (btl/oob tcp on 127.0.0.0/8).
 # Exit 0 pass, 1 fail, 77 skipped (SLURM or munge not installed). RANKPOOL_KEEP=1 keeps the files.
 set -euo pipefail
@@ -204,6 +207,11 @@ expect_slurm_attributes() {  # expect_slurm_attributes NAME FILE JOBID NODELIST
 }
 has_slurm_command=""
 if "$rankpool" --help 2>/dev/null | grep -q "^ *slurm "; then has_slurm_command=1; fi
+# The package as built here, not one installed elsewhere on the interpreter's path.
+has_python=""
+if compgen -G "$build/python/rankpool/_core*.so" >/dev/null && /usr/bin/python3 -c "import cloudpickle" 2>/dev/null; then
+  has_python=1
+fi
 
 # ---- submit everything; SLURM runs what fits on n1 + n2 ----
 short=(--time=00:05:00)
@@ -247,6 +255,12 @@ deadline=$(submit deadline --time=00:01:00 --nodes=1 --ntasks-per-node=2 --cpus-
   "$root/slurm/single_node.sbatch" "$work/long.toml" --out "$work/deadline.h5" --progress none --grace 40 --json)
 badjob=$(submit badjob "${short[@]}" --nodes=1 --ntasks-per-node=2 --cpus-per-task=1 \
   "$root/slurm/multi_node.sbatch" "$work/no_such_job.toml" --out "$work/badjob.h5")
+if [ -n "$has_python" ]; then
+  printf '#!/bin/bash\nsrun -n 3 /usr/bin/python3 -m rankpool "%s" "%s"\n' "$here/python_map.py" \
+    "$work/python_map.txt" >"$work/python_map.sbatch"
+  python_map=$(PYTHONPATH=$build/python submit python_map "${short[@]}" --nodes=2 --ntasks=3 --cpus-per-task=1 \
+    "$work/python_map.sbatch")
+fi
 if [ -n "$has_slurm_command" ]; then
   "$rankpool" slurm "$work/mandel.toml" --nodes 2 --ntasks-per-node 2 --cpus-per-task 1 --time 00:05:00 \
     --partition local --out "$work/generated.h5" >"$work/generated.sbatch"
@@ -363,6 +377,19 @@ wait_job "$badjob" 90 || true
 report badjob "$badjob"
 expect_job badjob "$badjob" FAILED 2:0
 check "badjob: nothing written" [ ! -e "$work/badjob.h5" ]
+
+if [ -n "$has_python" ]; then
+  echo "python3 -m rankpool under srun -n 3:"
+  wait_job "$python_map" 90 || true
+  report python_map "$python_map"
+  expect_job python_map "$python_map" COMPLETED 0:0
+  check "python_map: rankpool.size() is 3" grep -qx "size 3" "$work/python_map.txt"
+  check "python_map: the map's values right" grep -qx "squares ok" "$work/python_map.txt"
+  ran=$(sed -n 's/^ran //p' "$work/python_map.txt" 2>/dev/null | tr '\n' ' ' || true)
+  check "python_map: ranks 0, 1 on n1 and 2 on n2 ran calls (${ran:-none})" [ "$ran" = "0 n1 1 n1 2 n2 " ]
+else
+  echo "python3 -m rankpool under srun: no Python package in $build/python (or no cloudpickle): skipped"
+fi
 
 echo "walltime_requeue.sbatch:"
 wait_job "$walltime" 150 || true
