@@ -62,11 +62,12 @@ class StreamBatch:
     def _size_of(self, item):
         return min(self._bundle, self.count - item * self._bundle)
 
-    def _outcome(self, data):
+    def _outcome(self, item, data):
         if self._bundle == 1:
             return [_wire.load_value(data)], {}
         rank, host, values, failures = _wire.load_value(data)
-        return values, {j: errors.rebuild((j, rank, host, 1, type_name, message))
+        first = item * self._bundle
+        return values, {j: errors.rebuild((first + j, rank, host, 1, type_name, message))
                         for j, (type_name, message) in failures.items()}
 
     def receive(self, results, failures, chunks, summary):
@@ -77,11 +78,15 @@ class StreamBatch:
         outcomes = []
         for item, data in results:
             try:
-                outcomes.append((item, self._outcome(data)))
+                outcomes.append((item, self._outcome(item, data)))
             except BaseException as exc:  # a result that does not unpickle here is that call's error
                 outcomes.append((item, self._failed(item, exc)))
         for failure in failures:
-            outcomes.append((failure[0], self._failed(failure[0], errors.rebuild(failure))))
+            # The engine failed the whole item (it was lost or cancelled): each of its calls
+            # gets its own exception, whose `index` is the call's.
+            item, first = failure[0], failure[0] * self._bundle
+            size = self._size_of(item)
+            outcomes.append((item, ([None] * size, {j: errors.rebuild((first + j, *failure[1:])) for j in range(size)})))
         return outcomes
 
     def _deliver(self, outcomes, summary):

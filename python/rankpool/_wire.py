@@ -28,13 +28,19 @@ def dump_function(fn):
 
 
 def _pickle(value):
-    """(pickle, out-of-band buffers) of a value."""
+    """(pickle, out-of-band buffers) of a value: pickle's, unless it fails (lambdas,
+    closures) or names something in __main__ (the script's functions and classes, which
+    pickle refers to by name, while the other ranks' __main__ is not the script):
+    cloudpickle's, which carries those by value."""
     buffers = []
     try:
         data = pickle.dumps(value, 5, buffer_callback=buffers.append)
-    except (pickle.PicklingError, AttributeError, TypeError):  # lambdas, closures, __main__'s functions
-        buffers.clear()
-        data = cloudpickle.dumps(value, protocol=5, buffer_callback=buffers.append)
+        if b"__main__" not in data:
+            return data, buffers
+    except (pickle.PicklingError, AttributeError, TypeError):
+        pass
+    buffers.clear()
+    data = cloudpickle.dumps(value, protocol=5, buffer_callback=buffers.append)
     return data, buffers
 
 

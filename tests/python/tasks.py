@@ -77,3 +77,9 @@ def mixed_result(x):
     if x % 4 == 2:
         return ("tuple", x)
     return float(x)
+
+
+def fail_at(bad, x):
+    if x == bad:
+        raise KeyError(x)
+    return x

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import rankpool
-from tasks import (Unpicklable, double_array, fail_first_attempt, fail_if_odd, mix, raise_unpicklable, sleep_then,
-                   square, where)
+from tasks import (Unpicklable, double_array, fail_at, fail_first_attempt, fail_if_odd, mix, raise_unpicklable,
+                   sleep_then, square, where)
 
 
 def test_map_returns_results_in_input_order(executor):
@@ -171,3 +171,15 @@ def test_numpy_100mb_round_trip_is_exact_and_writable(executor):
     np.testing.assert_array_equal(b, a * 2)
     b[0] = -1.0  # results arrive writable too
     assert a[0] == 0.0, "the caller's array is never modified"
+
+
+def test_a_failed_call_in_a_bundle_carries_its_own_index(executor, ranks):
+    count = 64 * ranks * 5  # the default chunksize bundles 5 calls per engine item
+    with pytest.raises(KeyError) as raised:
+        list(executor.map(fail_at, [203] * count, range(count)))
+    assert raised.value.index == 203 and raised.value.args == (203,)
+    pairs = executor.map_unordered(fail_at, [count - 1] * count, range(count))
+    with pytest.raises(KeyError) as raised:
+        for _ in pairs:
+            pass
+    assert raised.value.index == count - 1
