@@ -1,5 +1,6 @@
 """The Python section of benchmarks/RESULTS.md from run_python_bench.sh's JSON lines:
-every ratio divides two runs of that one invocation.
+every ratio divides the medians of two configurations over the rounds of that one
+invocation.
 
     python3 python_results.py python_bench.jsonl --load-before "..." --load-after "..."
 """
@@ -10,11 +11,14 @@ import os
 
 
 def pick(runs, benchmark, chunksize, spin):
-    for run in runs:
-        if run["benchmark"] == benchmark and str(run.get("chunksize", run.get("chunk"))) == chunksize and (
-                "spin_mean_us" in run) == spin:
-            return run
-    raise SystemExit(f"python_results: no {benchmark} run at chunksize {chunksize} (spin {spin})")
+    """The median run of a configuration over the rounds (by efficiency for spin runs,
+    else by rate); an even count takes the lower middle."""
+    matching = [run for run in runs if run["benchmark"] == benchmark and
+                str(run.get("chunksize", run.get("chunk"))) == chunksize and ("spin_mean_us" in run) == spin]
+    if not matching:
+        raise SystemExit(f"python_results: no {benchmark} run at chunksize {chunksize} (spin {spin})")
+    matching.sort(key=lambda run: run["efficiency"] if spin else run["tasks_per_s"])
+    return matching[(len(matching) - 1) // 2]
 
 
 def rate(run):
@@ -57,9 +61,11 @@ def main():
          rate(pyauto) / rate(mpdefault), 1,
          f"multiprocessing {human(rate(mpdefault))}/s (chunksize {mpdefault['effective_chunksize']})"),
     ]
+    rounds = sum(1 for run in runs if run["benchmark"] == "rankpool_python" and str(run.get("chunksize")) == "1")
     print("## Python package (`rankpool.Executor`) against its peers\n")
     print(f"Written by `bash benchmarks/python/run_python_bench.sh build` on {when:%Y-%m-%d %H:%M} UTC; "
-          f"every ratio divides two runs of that invocation (raw lines: `benchmarks/out/python/python_bench.jsonl`). "
+          f"each figure is the median of its {rounds} rounds, the rounds one after another, and every ratio "
+          f"divides two medians of that invocation (raw lines: `benchmarks/out/python/python_bench.jsonl`). "
           f"2 cores, shared: load average before {args.load_before}, after {args.load_after}. "
           f"No-op: `map` over {py1['tasks']:,} tasks at chunksize 1 and {pyauto['tasks']:,} at the default "
           f"chunksizes on rankpool and multiprocessing, {mpi4py['tasks']:,} on mpi4py.futures (its rate is flat "
@@ -88,7 +94,8 @@ def main():
           "unpickle of the call and of the result, and on rank 0 the hand-over of the GIL between the script's "
           "thread, the driver thread and the thread that runs rank 0's own share. The default chunksize removes "
           f"most of it ({(per_pyauto - per_cppauto) * 1e3:.0f} ns per task) by pickling about 64 bundles of calls "
-          "per rank as lists. At chunksize 1 rank 0 pickles every call before the first runs (about 1.1 µs "
+          "per rank as lists (a range input as ranges: rankpool, like multiprocessing.Pool, does not turn it into "
+          "a list on rank 0; a list input's items are pickled bundle by bundle, not measured here). At chunksize 1 rank 0 pickles every call before the first runs (about 1.1 µs "
           "each) and answers workers late, since it hands results to Python under the GIL that its other "
           "threads want too; Python pools therefore queue 16 chunks per rank where C++ pools queue 3.")
     print("- **Lognormal efficiency** counts rank 0's core, which also runs the script and takes the results in; "

@@ -18,9 +18,12 @@ def _chunk_option(chunksize):
 
 
 def _calls(iterables):
-    """map's calls and whether each is unpacked: one iterable's items are passed as they are."""
+    """map's calls and whether each is unpacked: one iterable's items are passed as they
+    are. A range stays a range: its slices (bundles) pickle as three numbers, and its
+    integers are made where the calls run, not all at once on rank 0."""
     if len(iterables) == 1:
-        return list(iterables[0]), False
+        items = iterables[0]
+        return (items if isinstance(items, range) else list(items)), False
     return list(zip(*iterables)), True
 
 
