@@ -46,7 +46,7 @@ class RunFile:
     def __init__(self, path):
         h5py = _store._h5py()
         self.path = os.fspath(path)
-        with h5py.File(self.path, "r") as f:
+        with _store.h5_file(h5py, self.path, "r") as f:
             if "tasks/status" not in f:
                 raise ValueError(f"{self.path}: not a rankpool run file (no /tasks/status)")
             self.attrs = {name: _attribute(value) for name, value in f.attrs.items()}

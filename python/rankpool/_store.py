@@ -38,6 +38,13 @@ def _h5py():
     return h5py
 
 
+def h5_file(h5py, path, mode):
+    """An HDF5 file opened without HDF5's file locking, as `rankpool run` opens its run
+    files: h5py and `h5dump` may read a run file while its run writes it."""
+    major, minor = (int(x) for x in h5py.__version__.split(".")[:2])
+    return h5py.File(path, mode, locking=False) if (major, minor) >= (3, 5) else h5py.File(path, mode)
+
+
 def digest(call):
     """What resume compares for a call: 8 bytes of BLAKE2b over its pickled arguments."""
     data, raws, _ = _wire.dump_parts(call)
@@ -236,7 +243,7 @@ class Store:
     def _create(self, digests):
         # The record comes before the file: whoever finds the file finds its record.
         self._write_record(self._record("running", 0, 0))
-        f = self._file = self.h5py.File(self.path, "w")
+        f = self._file = h5_file(self.h5py, self.path, "w")
         n = self.tasks
         a = f.attrs
         a["rankpool_version"] = _core.version
@@ -282,7 +289,7 @@ class Store:
     def _open_existing(self, digests):
         where = f"{self.path}: cannot resume"
         try:
-            f = self.h5py.File(self.path, "r+")
+            f = h5_file(self.h5py, self.path, "r+")
         except OSError as exc:
             raise ValueError(f"{where}: not a readable HDF5 file ({exc})") from None
         self._file = f
@@ -435,7 +442,11 @@ class Store:
 
     def _flush(self, t, state):
         f = self._file
+        # Results first, on disk before the statuses that say they are there: a process
+        # killed between the two leaves a result without its status (run again on resume),
+        # never a status without its result (docs/RELIABILITY.md, "Durability").
         self._write_values(t["values"])
+        f.flush()
         low, high = t["low"], t["high"]
         if high > low:
             f["tasks/status"][low:high] = t["status"]
