@@ -86,7 +86,8 @@ class StreamBatch:
             # gets its own exception, whose `index` is the call's.
             item, first = failure[0], failure[0] * self._bundle
             size = self._size_of(item)
-            outcomes.append((item, ([None] * size, {j: errors.rebuild((first + j, *failure[1:])) for j in range(size)})))
+            failed = {j: errors.rebuild((first + j, *failure[1:])) for j in range(size)}
+            outcomes.append((item, ([None] * size, failed)))
         return outcomes
 
     def _deliver(self, outcomes, summary):

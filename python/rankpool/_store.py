@@ -33,7 +33,8 @@ def _h5py():
     try:
         import h5py
     except ImportError as exc:
-        raise ImportError("rankpool: store= and rankpool.open() need h5py (Debian: apt-get install python3-h5py)") from exc
+        raise ImportError("rankpool: store= and rankpool.open() need h5py "
+                          "(Debian: apt-get install python3-h5py)") from exc
     _STRING = h5py.string_dtype("utf-8")
     return h5py
 

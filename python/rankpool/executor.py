@@ -87,15 +87,17 @@ class Executor(concurrent.futures.Executor):
     # ---- many calls ----
 
     def _stream(self, fn, calls, star, chunksize, store=None, resume=False):
-        """Starts fn(*call) (star) or fn(call) for each of the calls (a list); with `store`,
-        a durable map (_store.Store) that runs only the calls it has no result for."""
+        """Starts fn(*call) (star) or fn(call) for each of the calls (a list or a range);
+        with `store`, a durable map (_store.Store) that runs only the calls it has no
+        result for."""
         durable = None
         if store is not None:
             if self._is_shutdown:
                 raise RuntimeError("cannot schedule new futures after shutdown")
             from . import _store  # numpy and h5py: only for durable maps
 
-            durable = _store.Store(store, fn, [_store.digest(c if star else (c,)) for c in calls], self._session, resume)
+            digests = [_store.digest(c if star else (c,)) for c in calls]
+            durable = _store.Store(store, fn, digests, self._session, resume)
             calls = [calls[i] for i in durable.pending]
         bundle = 1
         if chunksize == "auto" and self._retries == 0:  # retries rerun engine items: one call each

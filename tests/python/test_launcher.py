@@ -1,6 +1,5 @@
 """python3 -m rankpool SCRIPT: the script runs as __main__ with its arguments, its exit
 status is the job's, and the same script runs as plain python3 SCRIPT (one process)."""
-import os
 import subprocess
 import sys
 import textwrap
@@ -23,13 +22,10 @@ SCRIPT = textwrap.dedent("""
 
 @pytest.mark.parametrize("launcher", [["-m", "rankpool"], []], ids=["python3 -m rankpool", "python3"])
 @pytest.mark.parametrize("status", [0, 3])
-def test_a_script_runs_alone_with_its_arguments_and_exit_status(tmp_path, launcher, status):
+def test_a_script_runs_alone_with_its_arguments_and_exit_status(tmp_path, launcher, status, child_env):
     script = tmp_path / "cubes.py"
     script.write_text(SCRIPT)
-    env = dict(os.environ)
-    for name in [n for n in env if n.startswith(("OMPI_COMM_WORLD", "PMIX_", "OMPI_MCA_orte", "OMPI_MCA_ess"))]:
-        del env[name]  # a fresh singleton, not another rank of this test's job
-    done = subprocess.run([sys.executable, *launcher, str(script), "10", str(status)], env=env,
+    done = subprocess.run([sys.executable, *launcher, str(script), "10", str(status)], env=child_env,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == status, done.stderr
     assert "cubes 2025 ranks 1" in done.stdout

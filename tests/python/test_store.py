@@ -122,28 +122,23 @@ def test_a_store_refuses_other_work(executor, tmp_path):
         executor.map(tasks.fail_if_odd, range(10), store=path, resume=True)
 
 
-def _outside_mpirun():
-    """The environment for a child process that starts its own MPI job (not part of ours)."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(("OMPI_COMM", "PMIX", "OMPI_MCA_orte", "OMPI_MCA_ess"))}
-
-
-def test_a_script_that_ends_without_reading_its_durable_map_leaves_a_complete_file(tmp_path):
+def test_a_script_that_ends_without_reading_its_durable_map_leaves_a_complete_file(tmp_path, child_env):
     path = tmp_path / "unread.h5"
     script = ("import rankpool, tasks\n"
               f"rankpool.Executor().map(tasks.square, range(2000), chunksize=1, store={str(path)!r})\n")
-    subprocess.run([sys.executable, "-c", script], check=True, env=_outside_mpirun(), timeout=120)
+    subprocess.run([sys.executable, "-c", script], check=True, env=child_env, timeout=120)
     run = rankpool.open(path)
     assert run.attrs["status"] == "complete" and run.values() == [x * x for x in range(2000)]
 
 
-def test_open_reads_the_run_files_of_rankpool_run(tmp_path):
+def test_open_reads_the_run_files_of_rankpool_run(tmp_path, child_env):
     program = os.environ.get("RANKPOOL_PROGRAM")
     jobs = os.environ.get("RANKPOOL_JOBS")
     if not program or not jobs:
         pytest.skip("RANKPOOL_PROGRAM and RANKPOOL_JOBS are set by ctest")
     out = tmp_path / "heat.h5"
     subprocess.run([program, "run", os.path.join(jobs, "heat_small.toml"), "--out", str(out)], check=True,
-                   env=_outside_mpirun(),
+                   env=child_env,
                    stdout=subprocess.DEVNULL, timeout=120)
     run = rankpool.open(out)
     assert run.attrs["app"] == "heat" and run.attrs["status"] == "complete"
