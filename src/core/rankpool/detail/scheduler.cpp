@@ -434,9 +434,17 @@ bool scheduler::make_speculative_copy(int rank, byte_buffer& out) {
     if (r == rank) continue;
     for (const lateness& l : late_chunks(r, now)) candidates.push_back(l);
   }
+  // A chunk running late may be one that ended its rank without a word (SIGKILL, the OOM
+  // killer): rank 0, whose death ends the job, copies one only when no other worker could.
+  const auto another_worker_answers = [&](int late_rank) {
+    for (int r = 1; r < env_.size(); ++r)
+      if (r != late_rank && !ranks_[static_cast<std::size_t>(r)].unresponsive) return true;
+    return false;
+  };
   for (const lateness& l : candidates) {
     const in_flight& c = in_flight_.at(l.chunk_id);
     if (c.superseded || c.losses > 0 || c.run == chunk_run::speculative || copies_.count(c.group)) continue;
+    if (rank == 0 && another_worker_answers(c.rank)) continue;
     const double margin = std::max(patience_.speculate_factor * l.estimate, patience_.speculate_floor_seconds);
     if (l.past_end < margin) continue;
     if (!best || l.past_end > best->past_end) best = &l;
